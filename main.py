@@ -1,0 +1,194 @@
+"""Genecator command line: generate a unique collection from traits/ and config.json."""
+
+import logging
+import os
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from modules.cli_support import log_level_option, run_command
+from modules.constants import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_TRAIT_ATTEMPTS,
+    DEFAULT_NUM_TOKENS,
+    DEFAULT_OUTPUT,
+    DEFAULT_QUALITY,
+    DEFAULT_TRAITS,
+    OUTPUT_FORMATS,
+)
+from modules.dependency_container import build_container
+from modules.nft_generator import NFTGenerator
+from modules.report import plan_lines
+from modules.settings import GenerationSettings, draw_seed, locate_inputs
+
+logger = logging.getLogger("genecator")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-n",
+    "--num-nfts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_NUM_TOKENS,
+    show_default=True,
+    help="Number of tokens to generate (ids 1..N).",
+)
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path),
+    help="config.json to use [default: config.json, else config.sample.json].",
+)
+@click.option(
+    "-r",
+    "--ruler",
+    type=click.Path(path_type=Path),
+    help="ruler.json with compatibility rules [default: ruler.json if present].",
+)
+@click.option(
+    "-t",
+    "--traits",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_TRAITS,
+    show_default=True,
+    help="Folder with one sub-folder of trait images per layer.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="Folder the collection is written to.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed for a reproducible collection [default: drawn and printed].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Render processes [default: number of CPUs]. Output is identical for any value.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(OUTPUT_FORMATS)),
+    default="png",
+    show_default=True,
+    help="Image format of the tokens.",
+)
+@click.option(
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=DEFAULT_QUALITY,
+    show_default=True,
+    help="Quality for jpg and webp output.",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_MEMORY_MB,
+    show_default=True,
+    help="MB of decoded layers each worker may cache.",
+)
+@click.option(
+    "--cache-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_SIZE,
+    show_default=True,
+    help="Decoded layers each worker may cache (0 disables).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ATTEMPTS,
+    show_default=True,
+    help="Random draws per token before choosing among the remaining combinations.",
+)
+@click.option(
+    "--max-trait-attempts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_TRAIT_ATTEMPTS,
+    show_default=True,
+    help="Redraws of the other layers for one priority-trait combination.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan only: show capacity and the expected distribution, write nothing.",
+)
+@click.option("--force", is_flag=True, help="Replace a collection already in --output.")
+@log_level_option
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    num_nfts: int,
+    config: Path | None,
+    ruler: Path | None,
+    traits: Path,
+    output: Path,
+    seed: int | None,
+    workers: int | None,
+    fmt: str,
+    quality: int,
+    max_memory: int,
+    cache_size: int,
+    max_attempts: int,
+    max_trait_attempts: int,
+    dry_run: bool,
+    force: bool,
+    log_level: str,
+) -> None:
+    """Generate a unique layered-trait collection with OpenSea metadata."""
+
+    def action() -> int:
+        config_path, ruler_path = locate_inputs(config, ruler)
+        settings = GenerationSettings(
+            num_tokens=num_nfts,
+            config_path=config_path,
+            ruler_path=ruler_path,
+            traits_dir=traits,
+            output_dir=output,
+            seed=announced_seed() if seed is None else seed,
+            workers=workers or os.cpu_count() or 1,
+            fmt=fmt,
+            quality=quality,
+            max_memory_mb=max_memory,
+            cache_size=cache_size,
+            max_attempts=max_attempts,
+            max_trait_attempts=max_trait_attempts,
+            dry_run=dry_run,
+            force=force,
+        )
+        return generate(settings)
+
+    run_command(ctx, log_level, action)
+
+
+def announced_seed() -> int:
+    """Draw a seed and say how to reproduce the run."""
+    seed = draw_seed()
+    logger.info("Seed %d (pass --seed %d to reproduce this collection)", seed, seed)
+    return seed
+
+
+def generate(settings: GenerationSettings) -> int:
+    """Build the services, run, print the summary; returns the exit code."""
+    generator = NFTGenerator(build_container(settings), settings)
+    with tqdm(total=settings.num_tokens, unit="token", disable=settings.dry_run or None) as bar:
+        combos, report = generator.run(on_progress=bar.update)
+    if settings.dry_run:
+        rows = generator.container.metadata_manager.share_rows(combos)
+        click.echo("\n".join(plan_lines(report, rows)))
+    else:
+        click.echo("\n".join(report.summary_lines()))
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,1 @@
+"""Genecator core: load a trait spec, plan unique tokens, render and publish them."""

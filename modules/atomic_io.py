@@ -1,0 +1,40 @@
+"""The single atomic-write helper: a final path never holds a partial file."""
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+TEMP_PREFIX = ".tmp-"
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write via `write(file)` to a temp file beside `path`, fsync it, then rename over `path`."""
+    temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        with open(temp, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        # Cleanup only: the error still propagates to the caller.
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Atomically replace `path` with `data`."""
+    atomic_write(path, lambda handle: handle.write(data))
+
+
+def json_bytes(document: Any) -> bytes:
+    """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def atomic_write_json(path: Path, document: Any) -> None:
+    """Atomically write `document` as canonical JSON."""
+    atomic_write_bytes(path, json_bytes(document))

@@ -1,0 +1,44 @@
+"""Names, defaults and limits shared by the CLI and the core."""
+
+# Filename rarity suffixes (DESIGN.md §3), matched case-insensitively as the last "_" part.
+RARITY_WORDS = {"rare": 1, "legendary": 1, "uncommon": 3, "common": 5, "basic": 5}
+RARITY_DIGITS = {str(level): level for level in range(1, 6)}
+DEFAULT_OPTION_RARITY = 3
+MAX_RARITY = 5
+
+TRAIT_IMAGE_EXTENSIONS = (".png", ".gif")
+# Folder names that mean "the bottom layer" when get_traits picks a default order.
+BACKGROUND_NAMES = ("background", "backgrounds", "bg")
+
+# --format value -> (file extension, Pillow format name)
+OUTPUT_FORMATS = {
+    "png": ("png", "PNG"),
+    "jpg": ("jpg", "JPEG"),
+    "jpeg": ("jpg", "JPEG"),
+    "webp": ("webp", "WEBP"),
+}
+
+DEFAULT_CONFIG = "config.json"
+DEFAULT_RULER = "ruler.json"
+SAMPLE_CONFIG = "config.sample.json"
+SAMPLE_RULER = "ruler.sample.json"
+DEFAULT_TRAITS = "traits"
+DEFAULT_OUTPUT = "output"
+DEFAULT_IPFS_CID = "your-ipfs-cid-here"
+DEFAULT_NAME_TEMPLATE = "{name} #{id}"
+
+DEFAULT_NUM_TOKENS = 100
+DEFAULT_QUALITY = 90
+DEFAULT_MAX_MEMORY_MB = 512
+DEFAULT_CACHE_SIZE = 256
+DEFAULT_MAX_ATTEMPTS = 1000
+DEFAULT_MAX_TRAIT_ATTEMPTS = 100
+
+# Work budget for exact counting/enumeration of combinations before settling for a bound.
+COUNT_BUDGET_NODES = 2_000_000
+
+IMAGE_DIR = "image"
+METADATA_DIR = "metadata"
+COMBINED_METADATA = "combined_metadata.json"
+COLLECTION_STATS = "collection_stats.json"
+RARITY_REPORT = "rarity_report.csv"

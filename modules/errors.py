@@ -1,0 +1,29 @@
+"""The one exception hierarchy; main.py turns it into user text and exit codes."""
+
+
+class GenecatorError(Exception):
+    """A problem the user can fix; each entry of `problems` is one self-contained line."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems
+        super().__init__("\n".join(problems))
+
+
+class ConfigError(GenecatorError):
+    """config.json, ruler.json or a command-line setting is invalid."""
+
+
+class TraitFileError(GenecatorError):
+    """A trait image is missing, unreadable, or does not fit the configuration."""
+
+
+class RuleError(ConfigError):
+    """A rule in ruler.json names something that does not exist or cannot hold."""
+
+
+class CapacityError(GenecatorError):
+    """More tokens were asked for than distinct valid combinations exist."""
+
+
+class OutputError(GenecatorError):
+    """The output folder cannot be used or written."""

@@ -1,0 +1,117 @@
+"""Plan token combinations: weighted draws, rules, uniqueness and the similarity limit,
+with an exhaustive fallback so a feasible -n never fails or skips an id."""
+
+import logging
+import math
+import random
+from collections import Counter
+from itertools import accumulate
+
+from modules.capacity import Budget, BudgetExceeded, available_combos, count_completions
+from modules.errors import CapacityError
+from modules.selection import (
+    Combo,
+    SelectionModel,
+    combo_probability,
+    draw_layers,
+    weighted_index,
+)
+from modules.trait_tracker import TraitTracker
+
+logger = logging.getLogger(__name__)
+
+
+class Planner:
+    """Draws one new combination per token from an explicit RNG; all state is in `rng`
+    and `tracker`, so a plan can be checkpointed and extended."""
+
+    def __init__(
+        self,
+        model: SelectionModel,
+        rng: random.Random,
+        tracker: TraitTracker,
+        max_attempts: int,
+        max_trait_attempts: int,
+    ) -> None:
+        self.model = model
+        self.rng = rng
+        self.tracker = tracker
+        self.max_attempts = max_attempts
+        # Redraws of the other layers for one priority combination; without priority
+        # layers a redraw is a whole new draw, counted by max_attempts alone.
+        self.rest_attempts = max_trait_attempts if model.priority else 1
+        self.failures: Counter[str] = Counter()
+        self._completions: dict[Combo, float] = {}
+
+    def plan(self, count: int) -> list[Combo]:
+        """The next `count` combinations, for token ids len(tracker)+1 onwards."""
+        return [self.next_combo() for _ in range(count)]
+
+    def next_combo(self) -> Combo:
+        combo = self._draw_new() or self._pick_remaining()
+        self.tracker.add(combo)
+        return combo
+
+    def _draw_new(self) -> Combo | None:
+        for _ in range(self.max_attempts):
+            prefix: dict[int, int] = {}
+            if not draw_layers(self.model, self.rng, self.model.priority, prefix):
+                self.failures["rule_dead_end"] += 1
+            elif self._saturated(prefix):
+                self.failures["similar_limit"] += 1
+            elif combo := self._draw_rest(prefix):
+                return combo
+        return None
+
+    def _draw_rest(self, prefix: dict[int, int]) -> Combo | None:
+        for _ in range(self.rest_attempts):
+            chosen = dict(prefix)
+            if not draw_layers(self.model, self.rng, self.model.rest, chosen):
+                self.failures["rule_dead_end"] += 1
+                continue
+            combo = tuple(chosen[layer] for layer in range(self.model.layer_count))
+            if not self.tracker.is_taken(combo):
+                return combo
+            self.failures["duplicate"] += 1
+        return None
+
+    def _saturated(self, prefix: dict[int, int]) -> bool:
+        """Whether this priority combination can take no further token."""
+        limit = self.model.similar_limit
+        if limit is None:
+            return False
+        key = self.tracker.priority_key(prefix)
+        used = self.tracker.similar_count(key)
+        return used >= limit or used >= self._completion_count(key, prefix)
+
+    def _completion_count(self, key: Combo, prefix: dict[int, int]) -> float:
+        if key not in self._completions:
+            try:
+                count = count_completions(self.model, prefix, self.model.rest, Budget())
+            except BudgetExceeded:
+                count = math.inf
+            self._completions[key] = count
+        return self._completions[key]
+
+    def _pick_remaining(self) -> Combo:
+        """After max_attempts random draws failed: choose by weight among all combinations
+        still available (slow, but only near a saturated collection)."""
+        token = len(self.tracker) + 1
+        try:
+            combos = available_combos(self.model, self.tracker.can_add, Budget())
+        except BudgetExceeded:
+            msg = (
+                f"token {token}: no new combination found in {self.max_attempts} random draws "
+                "and too many remain to list; raise --max-attempts or lower -n"
+            )
+            raise CapacityError(msg) from None
+        if not combos:
+            msg = (
+                f"token {token}: every valid combination is used; only {token - 1} distinct "
+                "tokens are possible with these traits, rules and max_similar_combinations"
+            )
+            raise CapacityError(msg)
+        logger.debug("token %d: picked among %d remaining combinations", token, len(combos))
+        self.failures["exhaustive_pick"] += 1
+        weights = [combo_probability(self.model, combo) for combo in combos]
+        return combos[weighted_index(self.rng, list(accumulate(weights)))]

@@ -1,0 +1,111 @@
+"""Render tokens in worker processes: small picklable jobs in, small results out."""
+
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules.atomic_io import atomic_write_bytes, atomic_write_json
+from modules.constants import OUTPUT_FORMATS
+from modules.errors import GenecatorError
+from modules.image_processor import ImageProcessor
+from modules.resource_manager import ResourceManager
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything a worker needs besides the job; sent once per worker."""
+
+    image_size: tuple[int, int]
+    fmt: str
+    quality: int
+    max_memory_mb: int
+    cache_size: int
+    image_dir: Path
+    metadata_dir: Path
+
+    @property
+    def extension(self) -> str:
+        return OUTPUT_FORMATS[self.fmt][0]
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One token: its id, layer files bottom first, and its metadata document."""
+
+    token_id: int
+    layer_files: tuple[Path, ...]
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Outcome of one job; `error` is None when both files were written."""
+
+    token_id: int
+    error: str | None
+    cache_hits: int
+    cache_misses: int
+
+
+def render_token(
+    job: RenderJob,
+    settings: RenderSettings,
+    processor: ImageProcessor,
+    resources: ResourceManager,
+) -> RenderResult:
+    """Composite, encode and write one token's image, then its metadata (so a metadata
+    file always means the image is complete)."""
+    before = processor.stats
+    try:
+        data = processor.render(
+            job.layer_files, settings.image_size, settings.fmt, settings.quality
+        )
+        image_path = settings.image_dir / f"{job.token_id}.{settings.extension}"
+        resources.call(atomic_write_bytes, image_path, data)
+        metadata_path = settings.metadata_dir / f"{job.token_id}.json"
+        resources.call(atomic_write_json, metadata_path, job.metadata)
+        error = None
+    except OSError as exc:
+        error = f"{exc.filename or 'write'}: {exc.strerror or exc}"
+    except GenecatorError as exc:
+        error = str(exc)
+    after = processor.stats
+    return RenderResult(job.token_id, error, after.hits - before.hits, after.misses - before.misses)
+
+
+def render_all(
+    jobs: Iterable[RenderJob],
+    settings: RenderSettings,
+    workers: int,
+    resources: ResourceManager,
+    processor: ImageProcessor,
+) -> Iterator[RenderResult]:
+    """Results in completion order; `workers == 1` renders in this process with
+    `processor`, otherwise each worker builds its own from `settings`."""
+    if workers == 1:
+        for job in jobs:
+            yield render_token(job, settings, processor, resources)
+        return
+    # spawn: workers must not depend on state inherited by fork (Python 3.14 default too).
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, _init_worker, (settings, resources)) as pool:
+        yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=4)
+
+
+# Per-worker-process state, set once by the pool initializer (never used in the parent).
+_worker: tuple[RenderSettings, ImageProcessor, ResourceManager] | None = None
+
+
+def _init_worker(settings: RenderSettings, resources: ResourceManager) -> None:
+    global _worker
+    _worker = (settings, ImageProcessor(settings.max_memory_mb, settings.cache_size), resources)
+
+
+def _render_in_worker(job: RenderJob) -> RenderResult:
+    if _worker is None:
+        msg = "render worker used before its initializer ran"
+        raise RuntimeError(msg)
+    settings, processor, resources = _worker
+    return render_token(job, settings, processor, resources)

@@ -1,0 +1,146 @@
+"""Scan a traits folder into a config document: layers, options, rarity from file names."""
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from modules.constants import (
+    BACKGROUND_NAMES,
+    DEFAULT_IPFS_CID,
+    DEFAULT_NAME_TEMPLATE,
+    DEFAULT_OPTION_RARITY,
+    RARITY_DIGITS,
+    RARITY_WORDS,
+    TRAIT_IMAGE_EXTENSIONS,
+)
+from modules.errors import ConfigError, TraitFileError
+from modules.trait_images import inspect_trait_image, trait_image_problems
+from modules.validation import did_you_mean, schema_problems
+
+logger = logging.getLogger(__name__)
+
+
+def parse_trait_filename(stem: str) -> tuple[str, int]:
+    """Display name and rarity from a file stem: 'Laser_Eyes_Rare' -> ('Laser_Eyes', 1).
+    Only a whole last '_' part counts as a rarity suffix; without one the rarity is 3."""
+    head, separator, tail = stem.rpartition("_")
+    if separator and head:
+        rarity = RARITY_WORDS.get(tail.lower()) or RARITY_DIGITS.get(tail)
+        if rarity is not None:
+            return head, rarity
+    return stem, DEFAULT_OPTION_RARITY
+
+
+def natural_key(name: str) -> list[Any]:
+    """Sort key that puts '2_Body' before '10_Hat' and ignores case."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def default_layer_order(names: Sequence[str]) -> list[str]:
+    """Background-like folders first, the rest in natural order of their names."""
+    ordered = sorted(names, key=natural_key)
+    return sorted(ordered, key=lambda name: name.lower() not in BACKGROUND_NAMES)
+
+
+def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
+    """Build a config document from `traits_dir`, checking every image; raises with all
+    problems found. `order` lists layers to put first, bottom first."""
+    folders = _layer_folders(traits_dir)
+    layer_order = _layer_order([folder.name for folder in folders], order)
+    files = {folder.name: _trait_files(folder) for folder in folders}
+    image_size, problems = _image_size_and_problems(files)
+    traits = {}
+    for name in layer_order:
+        options, option_problems = _options(files[name])
+        traits[name] = {"options": options}
+        problems += option_problems
+    if problems:
+        raise TraitFileError(*problems)
+    config = {
+        "trait_order": layer_order,
+        "priority_traits": [],
+        "max_similar_combinations": 1,
+        "image_size": list(image_size),
+        "ipfs_cid": DEFAULT_IPFS_CID,
+        "metadata": {
+            "name": "Genecator Collection",
+            "description": f"A generated collection of {len(layer_order)} layers.",
+            "name_template": DEFAULT_NAME_TEMPLATE,
+        },
+        "traits": traits,
+    }
+    invalid = schema_problems(config, "config.schema.json", "scanned config")
+    if invalid:
+        raise ConfigError(*invalid)
+    return config
+
+
+def _layer_folders(traits_dir: Path) -> list[Path]:
+    if not traits_dir.is_dir():
+        msg = f"{traits_dir}: traits folder not found; create it with one sub-folder per layer"
+        raise TraitFileError(msg)
+    folders = sorted(
+        (p for p in traits_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: natural_key(p.name),
+    )
+    if not folders:
+        msg = f"{traits_dir}: no layer folders; add one sub-folder of images per layer"
+        raise TraitFileError(msg)
+    return folders
+
+
+def _layer_order(names: list[str], order: Sequence[str]) -> list[str]:
+    unknown = [name for name in order if name not in names]
+    if unknown:
+        raise ConfigError(
+            *(f"--order: no layer folder '{name}'{did_you_mean(name, names)}" for name in unknown)
+        )
+    rest = [name for name in default_layer_order(names) if name not in order]
+    return list(dict.fromkeys(order)) + rest
+
+
+def _trait_files(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix.lower() in TRAIT_IMAGE_EXTENSIONS:
+            files.append(path)
+        else:
+            logger.warning("%s: not a .png or .gif file; ignored", path)
+    return files
+
+
+def _image_size_and_problems(
+    files: dict[str, list[Path]],
+) -> tuple[tuple[int, int], list[str]]:
+    """The size of the first readable image, and every problem measured against it."""
+    problems = [
+        f"{name}: layer folder has no .png or .gif files" for name, f in files.items() if not f
+    ]
+    size = None
+    for path in (path for layer in files.values() for path in layer):
+        if size is None:
+            try:
+                size = inspect_trait_image(path).size
+            except TraitFileError as exc:
+                problems += exc.problems
+                continue
+        problems += trait_image_problems(path, size)
+    return size or (0, 0), problems
+
+
+def _options(files: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    options, problems, seen = [], [], {}
+    for path in files:
+        name, rarity = parse_trait_filename(path.stem)
+        if name in seen:
+            problems.append(
+                f"{path}: option name '{name}' is also used by {seen[name].name}; rename one"
+            )
+            continue
+        seen[name] = path
+        options.append({"name": name, "file": path.name, "rarity": rarity})
+    return options, problems

@@ -1,0 +1,56 @@
+"""Uniqueness and similarity bookkeeping of planned tokens; serializable for checkpoints."""
+
+from collections import Counter
+from typing import Any
+
+from modules.selection import Combo
+
+
+class TraitTracker:
+    """Remembers every planned combination and how often each priority combination occurs."""
+
+    def __init__(self, priority: tuple[int, ...], similar_limit: int | None) -> None:
+        self.priority = priority
+        self.similar_limit = similar_limit
+        self._taken: set[Combo] = set()
+        self._similar: Counter[Combo] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._taken)
+
+    def priority_key(self, values: Combo | dict[int, int]) -> Combo:
+        """The priority layers' values, the unit that `similar_limit` counts."""
+        return tuple(values[layer] for layer in self.priority)
+
+    def is_taken(self, combo: Combo) -> bool:
+        return combo in self._taken
+
+    def similar_count(self, key: Combo) -> int:
+        return self._similar[key]
+
+    def can_add(self, combo: Combo) -> bool:
+        """New, and its priority combination still below the limit."""
+        if combo in self._taken:
+            return False
+        limit = self.similar_limit
+        return limit is None or self._similar[self.priority_key(combo)] < limit
+
+    def add(self, combo: Combo) -> None:
+        if not self.can_add(combo):
+            msg = f"combination {combo} is taken or over the similarity limit"
+            raise ValueError(msg)
+        self._taken.add(combo)
+        self._similar[self.priority_key(combo)] += 1
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-ready state; the similarity counts are derived from it on load."""
+        return {"combinations": sorted(list(combo) for combo in self._taken)}
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], priority: tuple[int, ...], similar_limit: int | None
+    ) -> "TraitTracker":
+        tracker = cls(priority, similar_limit)
+        for combo in state["combinations"]:
+            tracker.add(tuple(combo))
+        return tracker
