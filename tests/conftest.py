@@ -1,0 +1,75 @@
+"""Shared fixtures: tiny synthetic trait sets written to a temporary folder."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+
+Colour = tuple[int, int, int, int]
+# layer name -> option file name -> RGBA colour of its 8x8 image (or a ready Image)
+TraitSet = dict[str, dict[str, Colour | Image.Image]]
+
+SIZE = (8, 8)
+
+
+def write_traits(traits_dir: Path, layers: TraitSet, size: tuple[int, int] = SIZE) -> None:
+    """Write one small PNG per option; colours are exact, so composites can be predicted."""
+    for layer, options in layers.items():
+        folder = traits_dir / layer
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_name, fill in options.items():
+            image = fill if isinstance(fill, Image.Image) else Image.new("RGBA", size, fill)
+            image.save(folder / file_name)
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
+
+
+def config_for(layers: TraitSet, **extra: Any) -> dict[str, Any]:
+    """A config naming every file as an option with its filename rarity (default 3)."""
+    return {
+        "trait_order": list(layers),
+        "image_size": list(SIZE),
+        "traits": {
+            layer: {"options": [{"name": Path(f).stem, "file": f} for f in options]}
+            for layer, options in layers.items()
+        },
+        **extra,
+    }
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Write traits/, config.json and (if rules are given) ruler.json under tmp_path."""
+
+    def make(
+        layers: TraitSet,
+        config: dict[str, Any] | None = None,
+        rules: list[dict[str, Any]] | None = None,
+    ) -> Path:
+        write_traits(tmp_path / "traits", layers)
+        write_json(tmp_path / "config.json", config or config_for(layers))
+        if rules is not None:
+            write_json(tmp_path / "ruler.json", {"rules": rules})
+        return tmp_path
+
+    return make
+
+
+# Three opaque backgrounds, two half-transparent bodies, an optional hat: 3*2*(2+1) = 18 tokens.
+BASIC_LAYERS: TraitSet = {
+    "Background": {
+        "Red.png": (255, 0, 0, 255),
+        "Green.png": (0, 255, 0, 255),
+        "Blue.png": (0, 0, 255, 255),
+    },
+    "Body": {"Grey.png": (128, 128, 128, 128), "White.png": (255, 255, 255, 128)},
+    "Hat": {"Cap.png": (0, 0, 0, 255), "Crown.png": (255, 215, 0, 200)},
+}
