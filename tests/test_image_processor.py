@@ -1,0 +1,155 @@
+"""Compositing, the decoded-layer cache and output encoding, on tiny exact images."""
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from modules import image_processor
+from modules.image_processor import ImageProcessor, encode
+
+RED = (255, 0, 0, 255)
+BLUE = (0, 0, 255, 255)
+CLEAR = (0, 0, 0, 0)
+
+
+def half_image(left: tuple, right: tuple, size: tuple[int, int] = (8, 8)) -> Image.Image:
+    """Left half one colour, right half another."""
+    image = Image.new("RGBA", size, right)
+    image.paste(Image.new("RGBA", (size[0] // 2, size[1]), left), (0, 0))
+    return image
+
+
+@pytest.fixture
+def layers(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "bg": Image.new("RGBA", (8, 8), RED),
+        "body": half_image(BLUE, CLEAR),
+        "hat": half_image(CLEAR, (0, 255, 0, 255)),
+        "glass": Image.new("RGBA", (8, 8), (255, 255, 255, 128)),
+    }
+    paths = {}
+    for name, image in files.items():
+        paths[name] = tmp_path / f"{name}.png"
+        image.save(paths[name])
+    return paths
+
+
+def test_composite_stacks_layers_bottom_first(layers):
+    out = ImageProcessor(16, 8).composite([layers["bg"], layers["body"], layers["hat"]], (8, 8))
+    assert out.getpixel((0, 0)) == BLUE  # body covers the background on the left
+    assert out.getpixel((7, 0)) == (0, 255, 0, 255)  # hat covers it on the right
+
+
+def test_composite_order_matters(layers):
+    processor = ImageProcessor(16, 8)
+    body_on_top = processor.composite([layers["hat"], layers["body"]], (8, 8))
+    assert body_on_top.getpixel((0, 0)) == BLUE
+    assert body_on_top.getpixel((7, 0)) == (0, 255, 0, 255)
+    bg_on_top = processor.composite([layers["body"], layers["bg"]], (8, 8))
+    assert bg_on_top.getpixel((0, 0)) == RED
+
+
+def test_semi_transparent_layer_blends(layers):
+    out = ImageProcessor(16, 8).composite([layers["bg"], layers["glass"]], (8, 8))
+    red, green, blue, alpha = out.getpixel((3, 3))
+    # 50 % white over red: (255, 128, 128) up to one step of integer rounding.
+    assert alpha == 255
+    assert red == 255
+    assert abs(green - 128) <= 1
+    assert abs(blue - 128) <= 1
+
+
+def test_missing_layers_leave_transparency(layers):
+    out = ImageProcessor(16, 8).composite([layers["body"]], (8, 8))
+    assert out.getpixel((7, 7)) == CLEAR
+
+
+def test_each_layer_is_decoded_once(layers, monkeypatch):
+    decoded = []
+    real = image_processor.decode_layer
+    monkeypatch.setattr(image_processor, "decode_layer", lambda p: decoded.append(p) or real(p))
+    processor = ImageProcessor(16, 8)
+    for _ in range(5):
+        processor.composite([layers["bg"], layers["body"]], (8, 8))
+    assert decoded == [layers["bg"], layers["body"]]
+    assert (processor.stats.hits, processor.stats.misses) == (8, 2)
+    assert processor.stats.hit_rate == pytest.approx(0.8)
+
+
+def test_cache_is_bounded_by_entries(layers):
+    processor = ImageProcessor(16, 2)
+    for name in ("bg", "body", "hat"):
+        processor.layer(layers[name])
+    assert processor.stats.evictions == 1
+    processor.layer(layers["bg"])  # evicted first (least recently used), so decoded again
+    assert processor.stats.misses == 4
+    processor.layer(layers["hat"])
+    assert processor.stats.hits == 1
+
+
+def test_cache_is_bounded_by_bytes(tmp_path):
+    paths = []
+    for index in range(3):
+        path = tmp_path / f"big{index}.png"
+        Image.new("RGBA", (1024, 1024), (index, 0, 0, 255)).save(path)
+        paths.append(path)
+    processor = ImageProcessor(max_memory_mb=5, cache_size=100)  # one 4 MiB layer fits
+    for path in paths:
+        processor.layer(path)
+    assert processor.stats.bytes_held == 1024 * 1024 * 4
+    assert processor.stats.evictions == 2
+
+
+def test_zero_cache_size_caches_nothing(layers):
+    processor = ImageProcessor(16, 0)
+    processor.layer(layers["bg"])
+    processor.layer(layers["bg"])
+    assert (processor.stats.hits, processor.stats.misses, processor.stats.bytes_held) == (0, 2, 0)
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_png_is_rgb_when_opaque_and_rgba_otherwise(layers):
+    processor = ImageProcessor(16, 8)
+    opaque = decode(encode(processor.composite([layers["bg"], layers["body"]], (8, 8)), "png", 90))
+    assert opaque.mode == "RGB"
+    assert opaque.getpixel((0, 0)) == (0, 0, 255)
+    clear = decode(encode(processor.composite([layers["body"]], (8, 8)), "png", 90))
+    assert clear.mode == "RGBA"
+    assert clear.getpixel((7, 0)) == CLEAR
+
+
+def test_jpeg_flattens_transparency_onto_white(layers):
+    image = ImageProcessor(16, 8).composite([layers["body"]], (8, 8))
+    jpeg = decode(encode(image, "jpg", 95))
+    assert jpeg.format == "JPEG"
+    assert jpeg.mode == "RGB"
+    assert all(channel > 240 for channel in jpeg.getpixel((7, 4)))
+
+
+@pytest.mark.parametrize("fmt", ["jpg", "jpeg", "webp"])
+def test_quality_changes_lossy_output(fmt):
+    image = Image.effect_noise((64, 64), 80).convert("RGBA")
+    low, high = encode(image, fmt, 10), encode(image, fmt, 95)
+    assert len(low) < len(high)
+    assert decode(high).size == (64, 64)
+
+
+def test_webp_keeps_size_and_alpha(layers):
+    image = ImageProcessor(16, 8).composite([layers["body"]], (8, 8))
+    webp = decode(encode(image, "webp", 90))
+    assert webp.format == "WEBP"
+    assert webp.size == (8, 8)
+    assert webp.mode == "RGBA"
+
+
+def test_encoding_is_deterministic(layers):
+    image = ImageProcessor(16, 8).composite([layers["bg"], layers["glass"]], (8, 8))
+    for fmt in ("png", "jpg", "webp"):
+        assert encode(image, fmt, 80) == encode(image.copy(), fmt, 80)
