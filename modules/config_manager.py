@@ -1,6 +1,5 @@
 """Load config.json + ruler.json + trait files into a frozen, validated CollectionSpec."""
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, TraitOption
 from modules.trait_images import trait_image_problems
 from modules.validation import did_you_mean, read_json, schema_problems
-
-logger = logging.getLogger(__name__)
 
 EMPTY_RULER: dict[str, Any] = {"rules": []}
 

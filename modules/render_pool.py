@@ -1,6 +1,7 @@
 """Render tokens in worker processes: small picklable jobs in, small results out."""
 
 import multiprocessing
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,8 @@ _worker: tuple[RenderSettings, ImageProcessor, ResourceManager] | None = None
 
 def _init_worker(settings: RenderSettings, resources: ResourceManager) -> None:
     global _worker
+    # Ctrl-C is the parent's to handle: it stops handing out work and ends the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = (settings, ImageProcessor(settings.max_memory_mb, settings.cache_size), resources)
 
 

@@ -29,10 +29,15 @@ class SelectionModel:
     def layer_count(self) -> int:
         return len(self.weights)
 
-    @property
+    @cached_property
     def rest(self) -> tuple[int, ...]:
         """Non-priority layers in trait order; drawn after the priority layers."""
         return tuple(i for i in range(self.layer_count) if i not in self.priority)
+
+    @cached_property
+    def ruled_layers(self) -> frozenset[int]:
+        """Layers some rule constrains; the others skip conflict checks entirely."""
+        return frozenset(layer for table in self.conflicts.values() for layer in table)
 
     @cached_property
     def cumulative(self) -> tuple[tuple[int, ...], ...]:
@@ -120,7 +125,7 @@ def draw_layer(
     presence = model.presence[layer]
     if presence < MAX_RARITY and rng.random() * MAX_RARITY >= presence:
         return ABSENT
-    blocked = model.blocked(layer, chosen)
+    blocked = model.blocked(layer, chosen) if layer in model.ruled_layers else None
     if not blocked:
         return weighted_index(rng, model.cumulative[layer])
     weights = model.weights[layer]
