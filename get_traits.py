@@ -11,7 +11,6 @@ from modules.errors import ConfigError
 from modules.trait_scan import scan_traits
 
 
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-t",
