@@ -69,3 +69,10 @@ def decode_layer(path: Path) -> Image.Image:
         raise TraitFileError(msg) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise TraitFileError(f"{path}: cannot decode it ({exc}); re-export it") from None
+
+
+def visible_share(path: Path) -> float:
+    """Fraction of pixels that are not fully transparent (first frame)."""
+    image = decode_layer(path)
+    transparent = image.getchannel("A").histogram()[0]
+    return 1 - transparent / (image.width * image.height)

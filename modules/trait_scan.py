@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from modules.constants import (
     TRAIT_IMAGE_EXTENSIONS,
 )
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_images import inspect_trait_image, trait_image_problems
+from modules.trait_images import inspect_trait_image, trait_image_problems, visible_share
 from modules.validation import did_you_mean, schema_problems
 
 logger = logging.getLogger(__name__)
@@ -38,19 +38,29 @@ def natural_key(name: str) -> list[Any]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def default_layer_order(names: Sequence[str]) -> list[str]:
-    """Background-like folders first, the rest in natural order of their names."""
-    ordered = sorted(names, key=natural_key)
-    return sorted(ordered, key=lambda name: name.lower() not in BACKGROUND_NAMES)
+def default_layer_order(
+    names: Sequence[str], coverage: Mapping[str, float] | None = None
+) -> list[str]:
+    """Background-like folders first; then layers that cover more of the canvas (bodies)
+    below those that cover less (eyes, mouths); ties in natural order of their names."""
+    coverage = coverage or {}
+
+    def key(name: str) -> tuple[bool, float, list[Any]]:
+        return (name.lower() not in BACKGROUND_NAMES, -coverage.get(name, 0.0), natural_key(name))
+
+    return sorted(names, key=key)
 
 
 def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
     """Build a config document from `traits_dir`, checking every image; raises with all
     problems found. `order` lists layers to put first, bottom first."""
     folders = _layer_folders(traits_dir)
-    layer_order = _layer_order([folder.name for folder in folders], order)
     files = {folder.name: _trait_files(folder) for folder in folders}
     image_size, problems = _image_size_and_problems(files)
+    if problems:
+        raise TraitFileError(*problems)
+    coverage = {name: mean_coverage(paths) for name, paths in files.items()}
+    layer_order = _layer_order(default_layer_order(list(files), coverage), order)
     traits = {}
     for name in layer_order:
         options, option_problems = _options(files[name])
@@ -91,14 +101,19 @@ def _layer_folders(traits_dir: Path) -> list[Path]:
     return folders
 
 
-def _layer_order(names: list[str], order: Sequence[str]) -> list[str]:
-    unknown = [name for name in order if name not in names]
+def _layer_order(default: list[str], order: Sequence[str]) -> list[str]:
+    """The layers named by --order first, in that order, then the rest in default order."""
+    unknown = [name for name in order if name not in default]
     if unknown:
         raise ConfigError(
-            *(f"--order: no layer folder '{name}'{did_you_mean(name, names)}" for name in unknown)
+            *(f"--order: no layer folder '{name}'{did_you_mean(name, default)}" for name in unknown)
         )
-    rest = [name for name in default_layer_order(names) if name not in order]
-    return list(dict.fromkeys(order)) + rest
+    return list(dict.fromkeys(order)) + [name for name in default if name not in order]
+
+
+def mean_coverage(paths: Sequence[Path]) -> float:
+    """Average share of visible (non-transparent) pixels over a layer's images."""
+    return sum(visible_share(path) for path in paths) / len(paths) if paths else 0.0
 
 
 def _trait_files(folder: Path) -> list[Path]:
