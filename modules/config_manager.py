@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from modules.constants import (
@@ -13,7 +14,7 @@ from modules.constants import (
 )
 from modules.errors import ConfigError
 from modules.rules import resolve_rules
-from modules.spec import CollectionSpec, Layer, MetadataSettings, TraitOption
+from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
 from modules.trait_images import trait_image_problems
 from modules.validation import did_you_mean, read_json, schema_problems
 
@@ -37,12 +38,13 @@ class ConfigManager:
         problems += schema_problems(ruler, "ruler.schema.json", ruler_label)
         if problems:
             raise ConfigError(*problems)
-        problems = layer_reference_problems(config, label)
-        if problems:
-            raise ConfigError(*problems)
+        reference_problems = layer_reference_problems(config, label)
         layers, problems = self._layers(config)
-        rules, rule_problems = resolve_rules(ruler["rules"], layers, ruler_label)
-        problems += rule_problems + metadata_problems(config, label)
+        problems += reference_problems + metadata_problems(config, label)
+        rules: tuple[Rule, ...] = ()
+        if not reference_problems:  # rules refer to layers by position: needs a full order
+            rules, rule_problems = resolve_rules(ruler["rules"], layers, ruler_label)
+            problems += rule_problems
         if problems:
             raise ConfigError(*problems)
         return _spec(config, layers, rules)
@@ -51,22 +53,28 @@ class ConfigManager:
         return self.ruler_path.name if self.ruler_path else "ruler.json"
 
     def _layers(self, config: dict[str, Any]) -> tuple[tuple[Layer, ...], list[str]]:
+        """Every layer named in both trait_order and traits, with all its file problems."""
         size = tuple(config["image_size"])
         layers, problems = [], []
-        for name in config["trait_order"]:
+        for name in (name for name in config["trait_order"] if name in config["traits"]):
             entry = config["traits"][name]
-            options, option_problems = self._options(name, entry["options"])
+            options, found, option_problems = self._options(name, entry["options"])
             problems += option_problems
-            problems += [p for o in options for p in trait_image_problems(o.file, size)]
+            problems += [p for path in found for p in trait_image_problems(path, size)]
             layers.append(Layer(name, tuple(options), entry.get("rarity", MAX_RARITY)))
         return tuple(layers), problems
 
-    def _options(self, layer: str, entries: list[dict]) -> tuple[list[TraitOption], list[str]]:
+    def _options(
+        self, layer: str, entries: list[dict]
+    ) -> tuple[list[TraitOption], list[Path], list[str]]:
+        """The layer's options (kept even when their file is missing, so rules naming them
+        are not reported twice), the files found, and the problems."""
         folder = self.traits_dir / layer
-        if not folder.is_dir():
-            return [], [f"{folder}: layer folder not found (config.json $.traits.{layer})"]
-        listing = {path.name.lower(): path for path in sorted(folder.iterdir())}
-        options, problems, seen = [], [], {}
+        folder_found = folder.is_dir()
+        listing = {p.name.lower(): p for p in sorted(folder.iterdir())} if folder_found else {}
+        options, found, seen = [], [], {}
+        where_layer = f"{self.config_path.name} $.traits.{layer}"
+        problems = [] if folder_found else [f"{folder}: layer folder not found ({where_layer})"]
         for index, entry in enumerate(entries):
             where = f"{self.config_path.name}: $.traits.{layer}.options[{index}]"
             name = entry["name"]
@@ -77,30 +85,33 @@ class ConfigManager:
                 continue
             seen[name] = index
             path, problem = self._option_file(folder, listing, entry, where)
-            if problem:
+            if problem and folder_found:
                 problems.append(problem)
-            else:
-                options.append(TraitOption(name, path, entry.get("rarity", DEFAULT_OPTION_RARITY)))
-        return options, problems
+            elif not problem:
+                found.append(path)
+            options.append(TraitOption(name, path, entry.get("rarity", DEFAULT_OPTION_RARITY)))
+        return options, found, problems
 
     def _option_file(
         self, folder: Path, listing: dict[str, Path], entry: dict, where: str
     ) -> tuple[Path, str | None]:
-        """The option's image: its `file`, else `{name}.png`/`.gif` (extension case ignored)."""
+        """The option's image: its `file`, else `{name}.png`/`.gif` (extension case ignored).
+        With a problem, the path returned is only the expected location."""
         names = (
             [entry["file"]]
             if "file" in entry
             else [entry["name"] + e for e in TRAIT_IMAGE_EXTENSIONS]
         )
+        expected = folder / names[0]
         unsafe = [n for n in names if Path(n).is_absolute() or ".." in Path(n).parts]
         if unsafe:
-            return folder, f"{where}.file: '{unsafe[0]}' must be a file name inside {folder}"
+            return expected, f"{where}.file: '{unsafe[0]}' must be a file name inside {folder}"
         for name in names:
             path = folder / name if (folder / name).is_file() else listing.get(name.lower())
             if path is not None and path.is_file():
                 return path, self._outside_traits_problem(path, where)
         hint = did_you_mean(names[0], [path.name for path in listing.values()])
-        return folder, f"{where}: no file {' or '.join(names)} in {folder}{hint}"
+        return expected, f"{where}: no file {' or '.join(names)} in {folder}{hint}"
 
     def _outside_traits_problem(self, path: Path, where: str) -> str | None:
         if path.resolve().is_relative_to(self.traits_dir.resolve()):
@@ -113,7 +124,7 @@ def layer_reference_problems(config: dict[str, Any], label: str) -> list[str]:
     order, traits = config["trait_order"], config["traits"]
     problems = [
         f"{label}: $.trait_order[{i}]: layer '{name}' has no entry in $.traits"
-        + did_you_mean(name, traits)
+        + (did_you_mean(name, traits) or "; add it there or remove it from trait_order")
         for i, name in enumerate(order)
         if name not in traits
     ]
@@ -131,19 +142,40 @@ def layer_reference_problems(config: dict[str, Any], label: str) -> list[str]:
 
 
 def metadata_problems(config: dict[str, Any], label: str) -> list[str]:
-    """The name template may only use the {name} and {id} placeholders."""
-    template = config.get("metadata", {}).get("name_template", DEFAULT_NAME_TEMPLATE)
+    """name_template may use {name} and {id}; external_url only {id}."""
+    metadata = config.get("metadata", {})
+    fields = (
+        ("name_template", metadata.get("name_template", DEFAULT_NAME_TEMPLATE), ("name", "id")),
+        ("external_url", metadata.get("external_url"), ("id",)),
+    )
+    problems = []
+    for field, template, allowed in fields:
+        reason = template_problem(template, allowed) if template is not None else None
+        if reason:
+            placeholders = " and ".join(f"{{{name}}}" for name in allowed)
+            problems.append(
+                f"{label}: $.metadata.{field}: '{template}' is not a valid template ({reason}); "
+                f"use {placeholders}"
+            )
+    return problems
+
+
+def template_problem(template: str, allowed: tuple[str, ...]) -> str | None:
+    """Why `template` cannot be formatted with just the `allowed` placeholders, or None."""
     try:
-        template.format(name="", id=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        return [
-            f"{label}: $.metadata.name_template: '{template}' is not a valid template ({exc!r}); "
-            "use {name} and {id}, e.g. '{name} #{id}'"
-        ]
-    return []
+        fields = [field for _, field, _, _ in Formatter().parse(template) if field is not None]
+        unknown = [field for field in fields if field not in allowed]
+        if unknown:
+            return f"unknown placeholder {{{unknown[0]}}}"
+        template.format(**dict.fromkeys(allowed, 1))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
-def _spec(config: dict[str, Any], layers: tuple[Layer, ...], rules: tuple) -> CollectionSpec:
+def _spec(
+    config: dict[str, Any], layers: tuple[Layer, ...], rules: tuple[Rule, ...]
+) -> CollectionSpec:
     order = config["trait_order"]
     meta = config.get("metadata", {})
     return CollectionSpec(

@@ -33,10 +33,11 @@ class NFTGenerator:
         limit = capacity(model)
         if settings.num_tokens > limit.count:
             bound = "" if limit.exact else "at most "
+            limits = "rules and max_similar_combinations" if model.similar_limit else "rules"
             msg = (
                 f"-n {settings.num_tokens} is more than the {bound}{limit.count} distinct tokens "
-                "these traits, rules and max_similar_combinations allow; lower -n, add options "
-                "or relax ruler.json / max_similar_combinations"
+                f"these traits and {limits} allow; lower -n, add options or relax ruler.json"
+                + (" / max_similar_combinations" if model.similar_limit else "")
             )
             raise CapacityError(msg)
         planner = Planner(

@@ -50,10 +50,9 @@ def _make_writable_folder(folder: Path) -> None:
         probe = folder / f"{TEMP_PREFIX}probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
-    except FileExistsError:
-        raise OutputError(
-            f"{folder}: exists but is not a folder; choose another --output"
-        ) from None
+    except (FileExistsError, NotADirectoryError):
+        msg = f"{folder}: a file stands where this folder should be; choose another --output"
+        raise OutputError(msg) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         msg = f"{folder}: cannot write there ({reason}); fix permissions or choose another --output"

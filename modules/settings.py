@@ -52,7 +52,7 @@ def locate_inputs(config: Path | None, ruler: Path | None) -> tuple[Path, Path |
                 SAMPLE_CONFIG,
             )
             config = Path(SAMPLE_CONFIG)
-            if ruler is None and not Path(DEFAULT_RULER).exists():
+            if ruler is None and not Path(DEFAULT_RULER).exists() and Path(SAMPLE_RULER).exists():
                 ruler = Path(SAMPLE_RULER)
     if not config.exists():
         msg = f"{config}: file not found; run `python get_traits.py` to create it from traits/"

@@ -23,6 +23,8 @@ class TraitImageInfo:
 def inspect_trait_image(path: Path) -> TraitImageInfo:
     """Fully decode `path` (so truncation is caught) and report its size, mode and frames."""
     try:
+        if path.stat().st_size == 0:
+            raise TraitFileError(f"{path}: file is empty (0 bytes); re-export it")
         with Image.open(path) as image:
             image.load()
             return TraitImageInfo(image.size, image.mode, getattr(image, "n_frames", 1))
@@ -42,6 +44,13 @@ def trait_image_problems(path: Path, expected_size: tuple[int, int] | None) -> l
         info = inspect_trait_image(path)
     except TraitFileError as exc:
         return list(exc.problems)
+    return info_problems(path, info, expected_size)
+
+
+def info_problems(
+    path: Path, info: TraitImageInfo, expected_size: tuple[int, int] | None
+) -> list[str]:
+    """Reasons an image with `info` cannot be a trait layer of `expected_size`."""
     problems = []
     if expected_size is not None and info.size != expected_size:
         problems.append(

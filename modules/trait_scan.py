@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from modules.constants import (
     TRAIT_IMAGE_EXTENSIONS,
 )
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_images import inspect_trait_image, trait_image_problems, visible_share
+from modules.trait_images import info_problems, inspect_trait_image, visible_share
 from modules.validation import did_you_mean, schema_problems
 
 logger = logging.getLogger(__name__)
@@ -54,20 +55,17 @@ def default_layer_order(
 def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
     """Build a config document from `traits_dir`, checking every image; raises with all
     problems found. `order` lists layers to put first, bottom first."""
-    folders = _layer_folders(traits_dir)
-    files = {folder.name: _trait_files(folder) for folder in folders}
-    image_size, problems = _image_size_and_problems(files)
+    files = {folder.name: _trait_files(folder) for folder in _layer_folders(traits_dir)}
+    image_size, problems = _image_size_and_problems(traits_dir, files)
+    options = {}
+    for name, paths in files.items():
+        options[name], option_problems = _options(paths)
+        problems += option_problems
     if problems:
         raise TraitFileError(*problems)
     coverage = {name: mean_coverage(paths) for name, paths in files.items()}
     layer_order = _layer_order(default_layer_order(list(files), coverage), order)
-    traits = {}
-    for name in layer_order:
-        options, option_problems = _options(files[name])
-        traits[name] = {"options": options}
-        problems += option_problems
-    if problems:
-        raise TraitFileError(*problems)
+    traits = {name: {"options": options[name]} for name in layer_order}
     config = {
         "trait_order": layer_order,
         "priority_traits": [],
@@ -121,7 +119,9 @@ def _trait_files(folder: Path) -> list[Path]:
     for path in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
         if path.name.startswith("."):
             continue
-        if path.is_file() and path.suffix.lower() in TRAIT_IMAGE_EXTENSIONS:
+        if path.is_dir():
+            logger.warning("%s: sub-folders inside a layer folder are ignored", path)
+        elif path.suffix.lower() in TRAIT_IMAGE_EXTENSIONS:
             files.append(path)
         else:
             logger.warning("%s: not a .png or .gif file; ignored", path)
@@ -129,22 +129,26 @@ def _trait_files(folder: Path) -> list[Path]:
 
 
 def _image_size_and_problems(
-    files: dict[str, list[Path]],
+    traits_dir: Path, files: dict[str, list[Path]]
 ) -> tuple[tuple[int, int], list[str]]:
-    """The size of the first readable image, and every problem measured against it."""
+    """The most common image size (so one odd file is the one reported), and every
+    problem measured against it."""
     problems = [
-        f"{name}: layer folder has no .png or .gif files" for name, f in files.items() if not f
+        f"{traits_dir / name}: layer folder has no .png or .gif files; add images or remove it"
+        for name, paths in files.items()
+        if not paths
     ]
-    size = None
+    infos = {}
     for path in (path for layer in files.values() for path in layer):
-        if size is None:
-            try:
-                size = inspect_trait_image(path).size
-            except TraitFileError as exc:
-                problems += exc.problems
-                continue
-        problems += trait_image_problems(path, size)
-    return size or (0, 0), problems
+        try:
+            infos[path] = inspect_trait_image(path)
+        except TraitFileError as exc:
+            problems += exc.problems
+    sizes = Counter(info.size for info in infos.values())
+    size = sizes.most_common(1)[0][0] if sizes else (0, 0)
+    for path, info in infos.items():
+        problems += info_problems(path, info, size)
+    return size, problems
 
 
 def _options(files: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
