@@ -5,7 +5,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from modules.capacity import capacity
+from modules.capacity import Capacity, capacity
 from modules.dependency_container import Container
 from modules.errors import CapacityError
 from modules.output_folder import prepare_output
@@ -32,14 +32,7 @@ class NFTGenerator:
         model, settings = self.container.model, self.settings
         limit = capacity(model)
         if settings.num_tokens > limit.count:
-            bound = "" if limit.exact else "at most "
-            limits = "rules and max_similar_combinations" if model.similar_limit else "rules"
-            msg = (
-                f"-n {settings.num_tokens} is more than the {bound}{limit.count} distinct tokens "
-                f"these traits and {limits} allow; lower -n, add options or relax ruler.json"
-                + (" / max_similar_combinations" if model.similar_limit else "")
-            )
-            raise CapacityError(msg)
+            raise CapacityError(too_many_tokens(settings.num_tokens, limit, model.similar_limit))
         planner = Planner(
             model,
             random.Random(settings.seed),
@@ -120,3 +113,15 @@ class NFTGenerator:
             "seed": report.seed,
             "tokens": report.written,
         }
+
+
+def too_many_tokens(requested: int, limit: Capacity, similar_limit: int | None) -> str:
+    """The refusal for an -n above capacity, naming only the limits that apply."""
+    count = f"{limit.count}" if limit.exact else f"(at most) {limit.count}"
+    limits, relax = "traits and rules", "ruler.json"
+    if similar_limit is not None:
+        limits, relax = "traits, rules and max_similar_combinations", f"{relax} / those settings"
+    return (
+        f"-n {requested} is more than the {count} distinct tokens these {limits} allow; "
+        f"lower -n, add options or relax {relax}"
+    )
