@@ -1,6 +1,5 @@
 """Genecator command line: generate a unique collection from traits/ and config.json."""
 
-import logging
 import os
 from pathlib import Path
 
@@ -9,22 +8,23 @@ from tqdm import tqdm
 
 from modules.cli_support import log_level_option, run_command
 from modules.constants import (
+    DEFAULT_BREAKER_THRESHOLD,
     DEFAULT_CACHE_SIZE,
+    DEFAULT_CHECKPOINT_EVERY,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_MAX_TRAIT_ATTEMPTS,
     DEFAULT_NUM_TOKENS,
     DEFAULT_OUTPUT,
     DEFAULT_QUALITY,
+    DEFAULT_RETRY_DELAY,
     DEFAULT_TRAITS,
     OUTPUT_FORMATS,
 )
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.report import plan_lines
-from modules.settings import GenerationSettings, draw_seed, locate_inputs
-
-logger = logging.getLogger("genecator")
+from modules.settings import GenerationSettings, locate_inputs
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,6 +123,32 @@ logger = logging.getLogger("genecator")
     help="Plan only: show capacity and the expected distribution, write nothing.",
 )
 @click.option("--force", is_flag=True, help="Replace a collection already in --output.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted run, or extend a finished collection to a larger -n.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHECKPOINT_EVERY,
+    show_default=True,
+    help="Record finished tokens' hashes after this many tokens.",
+)
+@click.option(
+    "--retry-delay",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RETRY_DELAY,
+    show_default=True,
+    help="Seconds before the first retry of a transient I/O error (doubling, 3 attempts).",
+)
+@click.option(
+    "--circuit-breaker-threshold",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BREAKER_THRESHOLD,
+    show_default=True,
+    help="Stop the run after this many consecutive token failures.",
+)
 @log_level_option
 @click.pass_context
 def cli(
@@ -142,6 +168,10 @@ def cli(
     max_trait_attempts: int,
     dry_run: bool,
     force: bool,
+    resume: bool,
+    checkpoint_every: int,
+    retry_delay: float,
+    circuit_breaker_threshold: int,
     log_level: str,
 ) -> None:
     """Generate a unique layered-trait collection with OpenSea metadata."""
@@ -154,7 +184,7 @@ def cli(
             ruler_path=ruler_path,
             traits_dir=traits,
             output_dir=output,
-            seed=announced_seed() if seed is None else seed,
+            seed=seed,
             workers=workers or os.cpu_count() or 1,
             fmt=fmt,
             quality=quality,
@@ -164,17 +194,14 @@ def cli(
             max_trait_attempts=max_trait_attempts,
             dry_run=dry_run,
             force=force,
+            resume=resume,
+            checkpoint_every=checkpoint_every,
+            retry_delay=retry_delay,
+            breaker_threshold=circuit_breaker_threshold,
         )
         return generate(settings)
 
     run_command(ctx, log_level, action)
-
-
-def announced_seed() -> int:
-    """Draw a seed and say how to reproduce the run."""
-    seed = draw_seed()
-    logger.info("Seed %d (pass --seed %d to reproduce this collection)", seed, seed)
-    return seed
 
 
 def generate(settings: GenerationSettings) -> int:

@@ -15,7 +15,7 @@ from modules.constants import (
 from modules.errors import ConfigError
 from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_images import trait_image_problems
+from modules.trait_images import file_digest, trait_image_problems
 from modules.validation import did_you_mean, read_json, schema_problems
 
 EMPTY_RULER: dict[str, Any] = {"rules": []}
@@ -89,7 +89,8 @@ class ConfigManager:
                 problems.append(problem)
             elif not problem:
                 found.append(path)
-            options.append(TraitOption(name, path, entry.get("rarity", DEFAULT_OPTION_RARITY)))
+            weight = entry.get("rarity", DEFAULT_OPTION_RARITY)
+            options.append(TraitOption(name, path, weight, "" if problem else file_digest(path)))
         return options, found, problems
 
     def _option_file(

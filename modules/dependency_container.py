@@ -39,6 +39,6 @@ def build_container(settings: GenerationSettings) -> Container:
         image_processor=ImageProcessor(settings.max_memory_mb, settings.cache_size),
         trait_tracker=TraitTracker(model.priority, model.similar_limit),
         metadata_manager=MetadataManager(spec, OUTPUT_FORMATS[settings.fmt][0]),
-        resource_manager=ResourceManager(),
-        circuit_breaker=CircuitBreaker(),
+        resource_manager=ResourceManager(delay=settings.retry_delay),
+        circuit_breaker=CircuitBreaker(threshold=settings.breaker_threshold),
     )

@@ -27,3 +27,11 @@ class CapacityError(GenecatorError):
 
 class OutputError(GenecatorError):
     """The output folder cannot be used or written."""
+
+
+class CheckpointError(GenecatorError):
+    """The output folder's checkpoint is unreadable or does not fit this run."""
+
+
+class CheckpointMismatchError(CheckpointError):
+    """Resuming with inputs that differ from those the collection was started with."""

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from modules.atomic_io import TEMP_PREFIX
+from modules.checkpoint import LEDGER_DIR, RNG_STATE, SEEN_HASHES, TRACKER_STATE
 from modules.constants import (
     COLLECTION_STATS,
     COMBINED_METADATA,
@@ -15,33 +16,50 @@ from modules.constants import (
 from modules.errors import OutputError
 
 TOKEN_FILE = re.compile(r"^\d+\.(png|jpg|webp|gif|json)$")
+OUTPUT_FILES = (COLLECTION_STATS, RARITY_REPORT, RNG_STATE, TRACKER_STATE, SEEN_HASHES)
 
 
-def prepare_output(output_dir: Path, force: bool) -> tuple[Path, Path]:
-    """Create output/image and output/metadata, refusing to mix with an existing collection
-    unless `force`, and prove the folders are writable. Returns (image_dir, metadata_dir)."""
+def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, Path]:
+    """Create output/image and output/metadata and prove they are writable; an existing
+    collection is refused unless resuming, or replaced with `force`. Stale temp files of
+    interrupted writes are removed. Returns (image_dir, metadata_dir)."""
     image_dir, metadata_dir = output_dir / IMAGE_DIR, output_dir / METADATA_DIR
-    existing = _collection_files(output_dir, image_dir, metadata_dir)
-    if existing and not force:
+    existing = collection_files(output_dir)
+    if existing and not (force or resume):
         msg = (
-            f"{output_dir}: already holds a collection ({len(existing)} files); "
-            "pass --force to replace it or choose another --output"
+            f"{output_dir}: already holds a collection ({len(existing)} files); pass --resume "
+            "to finish or extend it, --force to replace it, or choose another --output"
         )
         raise OutputError(msg)
     for folder in (output_dir, image_dir, metadata_dir):
         _make_writable_folder(folder)
-    for path in existing:
-        path.unlink()
+    for path in (existing if force else []) + _temp_files(output_dir):
+        path.unlink(missing_ok=True)
     return image_dir, metadata_dir
 
 
-def _collection_files(output_dir: Path, image_dir: Path, metadata_dir: Path) -> list[Path]:
-    files = [output_dir / name for name in (COLLECTION_STATS, RARITY_REPORT)]
-    files.append(metadata_dir / COMBINED_METADATA)
-    for folder in (image_dir, metadata_dir):
+def collection_files(output_dir: Path) -> list[Path]:
+    """Token, collection and checkpoint files a run in `output_dir` would write."""
+    files = [output_dir / name for name in OUTPUT_FILES]
+    files.append(output_dir / METADATA_DIR / COMBINED_METADATA)
+    for folder in (output_dir / IMAGE_DIR, output_dir / METADATA_DIR):
         if folder.is_dir():
             files += [path for path in folder.iterdir() if TOKEN_FILE.match(path.name)]
+    ledger = output_dir / LEDGER_DIR
+    if ledger.is_dir():
+        files += list(ledger.iterdir())
     return sorted(path for path in files if path.is_file())
+
+
+def _temp_files(output_dir: Path) -> list[Path]:
+    folders = [output_dir, *(output_dir / name for name in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR))]
+    return [
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.iterdir()
+        if path.name.startswith(TEMP_PREFIX)
+    ]
 
 
 def _make_writable_folder(folder: Path) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
+from modules.checkpoint import token_digest
 from modules.constants import OUTPUT_FORMATS
 from modules.errors import GenecatorError
 from modules.image_processor import ImageProcessor
-from modules.resource_manager import ResourceManager
+from modules.resource_manager import FATAL_ERRNOS, ResourceManager
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,16 @@ class RenderJob:
 
 @dataclass(frozen=True)
 class RenderResult:
-    """Outcome of one job; `error` is None when both files were written."""
+    """Outcome of one job: the image's hash when both files were written, else the error
+    (`fatal` when later tokens would fail the same way, e.g. a full disk)."""
 
     token_id: int
+    digest: str | None
     error: str | None
+    fatal: bool
     cache_hits: int
     cache_misses: int
+    retries: int
 
 
 def render_token(
@@ -58,7 +63,9 @@ def render_token(
 ) -> RenderResult:
     """Composite, encode and write one token's image, then its metadata (so a metadata
     file always means the image is complete)."""
-    before = processor.stats
+    before, retries = processor.stats, resources.retries
+    digest = error = None
+    fatal = False
     try:
         data = processor.render(
             job.layer_files, settings.image_size, settings.fmt, settings.quality
@@ -67,13 +74,22 @@ def render_token(
         resources.call(atomic_write_bytes, image_path, data)
         metadata_path = settings.metadata_dir / f"{job.token_id}.json"
         resources.call(atomic_write_json, metadata_path, job.metadata)
-        error = None
+        digest = token_digest(data)
     except OSError as exc:
         error = f"{exc.filename or 'write'}: {exc.strerror or exc}"
+        fatal = exc.errno in FATAL_ERRNOS
     except GenecatorError as exc:
         error = str(exc)
     after = processor.stats
-    return RenderResult(job.token_id, error, after.hits - before.hits, after.misses - before.misses)
+    return RenderResult(
+        token_id=job.token_id,
+        digest=digest,
+        error=error,
+        fatal=fatal,
+        cache_hits=after.hits - before.hits,
+        cache_misses=after.misses - before.misses,
+        retries=resources.retries - retries,
+    )
 
 
 def render_all(

@@ -10,6 +10,9 @@ from modules.metadata_manager import ShareRow
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_FAILED_TOKENS = 3
+EXIT_INTERRUPTED = 130
+RESUME_HINT = "run the same command with --resume"
+MAX_LISTED_FAILURES = 20
 
 
 @dataclass
@@ -20,12 +23,17 @@ class Report:
     seed: int
     capacity: Capacity
     planning_failures: Counter[str] = field(default_factory=Counter)
+    reused: int = 0
     written: int = 0
     failed: dict[int, str] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    retries: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
+    interrupted: str | None = None
+    fatal: str | None = None
+    planned_only: bool = False  # a dry run: nothing was meant to be written
 
     def record(self, token_id: int, error: str | None, hits: int, misses: int) -> None:
         self.cache_hits += hits
@@ -36,26 +44,52 @@ class Report:
             self.failed[token_id] = error
 
     @property
+    def done(self) -> int:
+        return self.reused + self.written
+
+    @property
     def exit_code(self) -> int:
-        if self.stopped_early:
+        if self.fatal or self.stopped_early:
             return EXIT_ERROR
-        return EXIT_FAILED_TOKENS if self.failed else EXIT_OK
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if self.planned_only:
+            return EXIT_OK
+        return EXIT_FAILED_TOKENS if self.done < self.requested else EXIT_OK
+
+    def failures_by_reason(self) -> dict[str, int]:
+        return dict(Counter(error.rsplit(": ", 1)[-1] for error in self.failed.values()))
 
     def summary_lines(self) -> list[str]:
         rate = self.written / self.seconds if self.seconds else 0.0
         lookups = self.cache_hits + self.cache_misses
         hit_rate = 100 * self.cache_hits / lookups if lookups else 0.0
+        kept = f" ({self.reused} already done)" if self.reused else ""
         lines = [
-            f"Wrote {self.written} of {self.requested} tokens in {self.seconds:.1f} s "
-            f"({rate:.1f} tokens/s); layer cache hit rate {hit_rate:.1f} %; seed {self.seed}"
+            f"Wrote {self.written} tokens{kept}; {self.done} of {self.requested} done in "
+            f"{self.seconds:.1f} s ({rate:.1f} tokens/s); layer cache hit rate {hit_rate:.1f} %; "
+            f"seed {self.seed}"
         ]
-        if self.stopped_early:
-            lines.append("Stopped early: too many consecutive token failures.")
-        for token_id, error in sorted(self.failed.items())[:20]:
+        for token_id, error in sorted(self.failed.items())[:MAX_LISTED_FAILURES]:
             lines.append(f"Token {token_id} failed: {error}")
-        if len(self.failed) > 20:
-            lines.append(f"... and {len(self.failed) - 20} more failed tokens")
+        if len(self.failed) > MAX_LISTED_FAILURES:
+            lines.append(f"... and {len(self.failed) - MAX_LISTED_FAILURES} more failed tokens")
+        lines += self._stop_lines()
         return lines
+
+    def _stop_lines(self) -> list[str]:
+        if self.fatal:
+            return [f"Stopped: {self.fatal}. Free space or fix permissions, then {RESUME_HINT}."]
+        if self.stopped_early:
+            return [
+                "Stopped: too many consecutive token failures (circuit breaker open). "
+                f"Fix the cause, then {RESUME_HINT}."
+            ]
+        if self.interrupted:
+            return [f"Interrupted ({self.interrupted}); finished tokens are kept: {RESUME_HINT}."]
+        if self.failed:
+            return [f"To retry the failed tokens, {RESUME_HINT}."]
+        return []
 
 
 def plan_lines(report: Report, rows: Sequence[ShareRow]) -> list[str]:

@@ -4,8 +4,9 @@ import errno
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -13,38 +14,84 @@ T = TypeVar("T")
 
 # Waiting can clear these; a missing file, denied permission or full disk it cannot.
 TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EINTR, errno.EBUSY})
+# These fail every later token too: stop the run at once (it stays resumable).
+FATAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
-@dataclass(frozen=True)
+@dataclass
 class ResourceManager:
     """Runs I/O with a few short, exponentially spaced retries on transient OS errors."""
 
     attempts: int = 3
-    delay: float = 0.05
+    delay: float = 0.1
+    retries: int = 0
 
     def call(self, action: Callable[..., T], *args: object) -> T:
-        for attempt in range(self.attempts):
+        for attempt in range(1, self.attempts + 1):
             try:
                 return action(*args)
             except OSError as exc:
-                if exc.errno not in TRANSIENT_ERRNOS or attempt == self.attempts - 1:
+                if exc.errno not in TRANSIENT_ERRNOS or attempt == self.attempts:
                     raise
-                logger.debug("retrying after %s (attempt %d)", exc, attempt + 1)
-                time.sleep(self.delay * 2**attempt)
+                self.retries += 1
+                logger.debug("retrying after %s (attempt %d of %d)", exc, attempt, self.attempts)
+                time.sleep(self.delay * 2 ** (attempt - 1))
         msg = "ResourceManager.attempts must be at least 1"
         raise ValueError(msg)
 
 
+class BreakerState(StrEnum):
+    CLOSED = "CLOSED"
+    OPEN = "OPEN"
+    HALF_OPEN = "HALF_OPEN"
+
+
 @dataclass
 class CircuitBreaker:
-    """Opens after `threshold` consecutive token failures so a broken run stops early."""
+    """Opens after `threshold` consecutive token failures so a broken run stops instead of
+    grinding on; after `reset_after` seconds it lets one trial through (HALF_OPEN)."""
 
     threshold: int = 5
-    consecutive_failures: int = 0
+    reset_after: float = 30.0
+    state: BreakerState = BreakerState.CLOSED
+    failure_count: int = 0
+    opened_at: float = field(default=0.0, repr=False)
+
+    def allow(self) -> bool:
+        """Whether work may go on now."""
+        if (
+            self.state is BreakerState.OPEN
+            and time.monotonic() - self.opened_at >= self.reset_after
+        ):
+            self.state = BreakerState.HALF_OPEN
+        return self.state is not BreakerState.OPEN
 
     def record(self, succeeded: bool) -> None:
-        self.consecutive_failures = 0 if succeeded else self.consecutive_failures + 1
+        if succeeded:
+            self.state, self.failure_count = BreakerState.CLOSED, 0
+            return
+        self.failure_count += 1
+        if self.state is BreakerState.HALF_OPEN or self.failure_count >= self.threshold:
+            self.state, self.opened_at = BreakerState.OPEN, time.monotonic()
 
-    @property
-    def is_open(self) -> bool:
-        return self.consecutive_failures >= self.threshold
+    def status(self) -> dict[str, Any]:
+        return {
+            "state": self.state.value,
+            "failure_count": self.failure_count,
+            "threshold": self.threshold,
+        }
+
+
+# The breaker of the run in progress (the design card's one named global), for status queries.
+_active_breaker: CircuitBreaker | None = None
+
+
+def activate_circuit_breaker(breaker: CircuitBreaker) -> None:
+    """Make `breaker` the one get_circuit_breaker_status() reports."""
+    global _active_breaker
+    _active_breaker = breaker
+
+
+def get_circuit_breaker_status() -> dict[str, Any]:
+    """State (CLOSED/OPEN/HALF_OPEN), consecutive failures and threshold of the current run."""
+    return (_active_breaker or CircuitBreaker()).status()

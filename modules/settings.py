@@ -5,7 +5,15 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.constants import DEFAULT_CONFIG, DEFAULT_RULER, SAMPLE_CONFIG, SAMPLE_RULER
+from modules.constants import (
+    DEFAULT_BREAKER_THRESHOLD,
+    DEFAULT_CHECKPOINT_EVERY,
+    DEFAULT_CONFIG,
+    DEFAULT_RETRY_DELAY,
+    DEFAULT_RULER,
+    SAMPLE_CONFIG,
+    SAMPLE_RULER,
+)
 from modules.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -22,7 +30,7 @@ class GenerationSettings:
     ruler_path: Path | None
     traits_dir: Path
     output_dir: Path
-    seed: int
+    seed: int | None  # None: drawn, or the checkpoint's when resuming
     workers: int
     fmt: str
     quality: int
@@ -32,6 +40,10 @@ class GenerationSettings:
     max_trait_attempts: int
     dry_run: bool = False
     force: bool = False
+    resume: bool = False
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
+    retry_delay: float = DEFAULT_RETRY_DELAY
+    breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD
 
 
 def draw_seed() -> int:

@@ -8,11 +8,13 @@ from modules.constants import MAX_RARITY
 
 @dataclass(frozen=True)
 class TraitOption:
-    """One trait value: its display name, image file and relative weight (1-5)."""
+    """One trait value: its display name, image file, relative weight (1-5) and the
+    SHA-256 of the file as loaded (so a checkpoint can tell when art changed)."""
 
     name: str
     file: Path
     weight: int
+    digest: str = ""
 
 
 @dataclass(frozen=True)

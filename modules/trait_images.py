@@ -1,5 +1,6 @@
 """Opening and checking trait image files: one implementation for scan, preflight and render."""
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +86,11 @@ def visible_share(path: Path) -> float:
     image = decode_layer(path)
     transparent = image.getchannel("A").histogram()[0]
     return 1 - transparent / (image.width * image.height)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a trait file's bytes ('' when it cannot be read; preflight reports why)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -7,13 +7,20 @@ from modules.selection import Combo
 
 
 class TraitTracker:
-    """Remembers every planned combination and how often each priority combination occurs."""
+    """Remembers every planned combination in token order (so its state is also the plan
+    manifest) and how often each priority combination occurs."""
 
     def __init__(self, priority: tuple[int, ...], similar_limit: int | None) -> None:
         self.priority = priority
         self.similar_limit = similar_limit
+        self._order: list[Combo] = []
         self._taken: set[Combo] = set()
         self._similar: Counter[Combo] = Counter()
+
+    @property
+    def combos(self) -> list[Combo]:
+        """Every planned combination; index i is token id i + 1."""
+        return list(self._order)
 
     def __len__(self) -> int:
         return len(self._taken)
@@ -39,12 +46,13 @@ class TraitTracker:
         if not self.can_add(combo):
             msg = f"combination {combo} is taken or over the similarity limit"
             raise ValueError(msg)
+        self._order.append(combo)
         self._taken.add(combo)
         self._similar[self.priority_key(combo)] += 1
 
     def to_state(self) -> dict[str, Any]:
-        """JSON-ready state; the similarity counts are derived from it on load."""
-        return {"combinations": sorted(list(combo) for combo in self._taken)}
+        """JSON-ready state in token order; the lookups are derived from it on load."""
+        return {"combinations": [list(combo) for combo in self._order]}
 
     @classmethod
     def from_state(

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from modules.errors import ConfigError
+from modules.errors import ConfigError, GenecatorError
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -20,7 +20,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
-def read_json(path: Path, error: type[ConfigError] = ConfigError) -> Any:
+def read_json(path: Path, error: type[GenecatorError] = ConfigError) -> Any:
     """Parse a JSON file, turning unreadable or malformed files into one clear error."""
     try:
         text = path.read_text(encoding="utf-8")

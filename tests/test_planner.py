@@ -342,14 +342,13 @@ def test_tracker_state_keeps_the_limit():
     assert restored.can_add((1, ABSENT))
 
 
-def test_tracker_state_does_not_depend_on_insertion_order():
+def test_tracker_state_is_the_plan_in_token_order():
     combos = [(2, 0), (0, ABSENT), (1, 1), (0, 0)]
-    a, b = TraitTracker((), None), TraitTracker((), None)
+    tracker = TraitTracker((), None)
     for combo in combos:
-        a.add(combo)
-    for combo in reversed(combos):
-        b.add(combo)
-    assert json.dumps(a.to_state()) == json.dumps(b.to_state())
+        tracker.add(combo)
+    assert tracker.to_state() == {"combinations": [list(combo) for combo in combos]}
+    assert tracker.combos == combos
 
 
 # --- golden plan ---------------------------------------------------------------------------

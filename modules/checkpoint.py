@@ -1,0 +1,229 @@
+"""Checkpoint files in output/: the fingerprint of every input that shapes the output, the
+plan state (RNG and tracker) and the ledger of finished tokens' image hashes."""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modules.atomic_io import atomic_write_json
+from modules.errors import CheckpointError, CheckpointMismatchError
+from modules.selection import Combo
+from modules.spec import CollectionSpec, Rule
+from modules.validation import read_json
+
+# Bump when a change to selection would plan different tokens from the same inputs.
+PLANNER_VERSION = "1"
+
+RNG_STATE = "rng_state.json"
+TRACKER_STATE = "tracker_state.json"
+SEEN_HASHES = "seen_hashes.json"
+LEDGER_DIR = "checkpoint"
+
+# Fingerprint part -> what the user changed, for the refusal message.
+INPUT_NAMES = {
+    "config": "config.json (layers, weights, image size or metadata)",
+    "rules": "ruler.json rules",
+    "trait_files": "trait image files",
+    "seed": "--seed",
+    "format": "--format",
+    "quality": "--quality",
+    "attempts": "--max-attempts / --max-trait-attempts",
+    "planner": "Genecator's planner version",
+}
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The run settings that shape the output (not -n, --workers or cache sizes)."""
+
+    seed: int
+    fmt: str
+    quality: int
+    max_attempts: int
+    max_trait_attempts: int
+
+
+@dataclass
+class PlanState:
+    """Everything needed to continue a plan: its inputs, the RNG and the tokens so far."""
+
+    fingerprint: dict[str, str]
+    seed: int
+    rng_state: Any  # random.Random.getstate(), or None when it cannot be trusted
+    combos: list[Combo]
+    redraws: dict[str, int] = field(default_factory=dict)
+
+
+def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> dict[str, str]:
+    """One digest per input, so a mismatch can say which input changed."""
+    lossy = inputs.fmt in ("jpg", "jpeg", "webp")
+    return {
+        "config": _digest(_spec_document(spec, traits_dir)),
+        "rules": _digest([_rule_names(spec, rule) for rule in spec.rules]),
+        "trait_files": _digest(_trait_file_digests(spec, traits_dir)),
+        "seed": str(inputs.seed),
+        "format": "jpg" if inputs.fmt == "jpeg" else inputs.fmt,
+        "quality": str(inputs.quality) if lossy else "-",
+        "attempts": f"{inputs.max_attempts}/{inputs.max_trait_attempts}",
+        "planner": PLANNER_VERSION,
+    }
+
+
+def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir: Path) -> None:
+    """Refuse to resume when any input differs, naming what changed and how to start over."""
+    changed = [INPUT_NAMES.get(key, key) for key in INPUT_NAMES if saved.get(key) != current[key]]
+    if changed:
+        msg = (
+            f"{output_dir}: cannot resume: {', '.join(changed)} changed since this collection "
+            "was started; restore them, or start fresh with --force or another --output"
+        )
+        raise CheckpointMismatchError(msg)
+
+
+def write_plan_state(output_dir: Path, state: PlanState) -> None:
+    """Tracker first, then RNG: their `planned` counts agree only when both were written."""
+    planned = len(state.combos)
+    atomic_write_json(
+        output_dir / TRACKER_STATE,
+        {
+            "combinations": [list(combo) for combo in state.combos],
+            "planned": planned,
+            "planning_redraws": state.redraws,
+        },
+    )
+    atomic_write_json(
+        output_dir / RNG_STATE,
+        {
+            "fingerprint": state.fingerprint,
+            "planned": planned,
+            "seed": state.seed,
+            "state": state.rng_state,
+        },
+    )
+
+
+def read_plan_state(output_dir: Path) -> PlanState | None:
+    """The saved plan, or None when the folder has none. An RNG state that does not match
+    the tracker (a crash between the two writes) comes back as None: replan from the seed."""
+    rng_path, tracker_path = output_dir / RNG_STATE, output_dir / TRACKER_STATE
+    if not rng_path.exists() and not tracker_path.exists():
+        return None
+    rng, tracker = _read(rng_path), _read(tracker_path)
+    try:
+        combos = [tuple(combo) for combo in tracker["combinations"]]
+        consistent = rng["planned"] == tracker["planned"] == len(combos)
+        return PlanState(
+            fingerprint=dict(rng["fingerprint"]),
+            seed=int(rng["seed"]),
+            rng_state=_rng_state(rng["state"]) if consistent else None,
+            combos=combos,
+            redraws=dict(tracker["planning_redraws"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"{output_dir}: checkpoint files are damaged ({exc!r}); start fresh with --force"
+        raise CheckpointError(msg) from None
+
+
+class HashLedger:
+    """SHA-256 of each finished token's image: small atomic chunk files while a run goes,
+    merged into seen_hashes.json once the collection is complete."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.final = output_dir / SEEN_HASHES
+        self.folder = output_dir / LEDGER_DIR
+        self.pending: dict[int, str] = {}
+
+    def load(self) -> dict[int, str]:
+        chunks = sorted(self.folder.glob("hashes-*.json")) if self.folder.is_dir() else []
+        hashes: dict[int, str] = {}
+        for path in ([self.final] if self.final.exists() else []) + chunks:
+            hashes.update({int(k): v for k, v in _read(path)["images"].items()})
+        return hashes
+
+    def add(self, token_id: int, digest: str) -> None:
+        self.pending[token_id] = digest
+
+    def flush(self) -> None:
+        """Write the hashes recorded since the last flush as one new chunk."""
+        if not self.pending:
+            return
+        self.folder.mkdir(exist_ok=True)
+        number = len(list(self.folder.glob("hashes-*.json"))) + 1
+        atomic_write_json(self.folder / f"hashes-{number:06d}.json", _images(self.pending))
+        self.pending.clear()
+
+    def finish(self, hashes: dict[int, str]) -> None:
+        """Write the complete ledger, then drop the chunks it replaces."""
+        atomic_write_json(self.final, _images(hashes))
+        self.pending.clear()
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                path.unlink()
+            self.folder.rmdir()
+
+
+def _images(hashes: dict[int, str]) -> dict[str, dict[str, str]]:
+    return {"images": {str(token_id): digest for token_id, digest in hashes.items()}}
+
+
+def _read(path: Path) -> Any:
+    return read_json(path, CheckpointError)
+
+
+def _rng_state(saved: list[Any]) -> tuple[Any, ...]:
+    version, internal, gauss = saved
+    return version, tuple(internal), gauss
+
+
+def _digest(document: Any) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _spec_document(spec: CollectionSpec, traits_dir: Path) -> dict[str, Any]:
+    return {
+        "layers": [
+            {
+                "name": layer.name,
+                "presence": layer.presence,
+                "options": [
+                    [o.name, o.file.relative_to(traits_dir).as_posix(), o.weight]
+                    for o in layer.options
+                ],
+            }
+            for layer in spec.layers
+        ],
+        "priority": list(spec.priority_layers),
+        "max_similar": spec.max_similar,
+        "image_size": list(spec.image_size),
+        "metadata": asdict(spec.metadata),
+    }
+
+
+def _rule_names(spec: CollectionSpec, rule: Rule) -> list[list[str]]:
+    def names(layer: int, options: frozenset[int]) -> list[str]:
+        return [
+            spec.layers[layer].name,
+            *sorted(spec.layers[layer].options[i].name for i in options),
+        ]
+
+    return [names(rule.if_layer, rule.if_options), names(rule.then_layer, rule.excluded)]
+
+
+def _trait_file_digests(spec: CollectionSpec, traits_dir: Path) -> dict[str, str]:
+    return {
+        option.file.relative_to(traits_dir).as_posix(): option.digest
+        for layer in spec.layers
+        for option in layer.options
+    }
+
+
+def token_digest(data: bytes) -> str:
+    """The ledger's hash of one image file."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint_digest(parts: dict[str, str]) -> str:
+    """One hex digest of a whole fingerprint, for the run log."""
+    return _digest(parts)
