@@ -34,6 +34,10 @@ def run_command(ctx: click.Context, log_level: str, action: Callable[[], int]) -
             click.echo(f"Error: {problem}", err=True)
         code = EXIT_ERROR
     except KeyboardInterrupt:
-        click.echo("Interrupted; files already written are complete.", err=True)
+        click.echo(
+            "Interrupted; files already written are complete: "
+            "run the same command with --resume to finish.",
+            err=True,
+        )
         code = EXIT_INTERRUPTED
     ctx.exit(code)

@@ -20,7 +20,7 @@ from modules.checkpoint import (
     write_plan_state,
 )
 from modules.dependency_container import Container
-from modules.errors import CapacityError, CheckpointError, ConfigError
+from modules.errors import CapacityError, CheckpointError, ConfigError, OutputError
 from modules.output_folder import collection_files, prepare_output
 from modules.planner import Planner
 from modules.render_pool import RenderJob, RenderResult, RenderSettings, render_all
@@ -54,7 +54,7 @@ class NFTGenerator:
         image_dir, metadata_dir = prepare_output(
             self.settings.output_dir, self.settings.force, self.settings.resume
         )
-        write_plan_state(self.settings.output_dir, state)
+        self._write(write_plan_state, self.settings.output_dir, state)
         self._render_missing(state.combos, image_dir, metadata_dir, report, on_progress)
         report.seconds = time.perf_counter() - started
         self._log_run(state, report, started_at)
@@ -161,11 +161,15 @@ class NFTGenerator:
         try:
             self._render(todo, combos, settings, report, ledger, hashes, on_progress)
         finally:
-            ledger.flush()
+            self._write(ledger.flush)
         if report.done == len(combos):
-            ledger.finish(hashes)
-            self.container.metadata_manager.write_collection_files(
-                self.settings.output_dir, metadata_dir, combos, self._stats(report)
+            self._write(ledger.finish, hashes)
+            self._write(
+                self.container.metadata_manager.write_collection_files,
+                self.settings.output_dir,
+                metadata_dir,
+                combos,
+                self._stats(report),
             )
 
     def _existing_tokens(
@@ -221,7 +225,7 @@ class NFTGenerator:
             for count, result in enumerate(results, start=1):
                 self._record(result, report, ledger, hashes)
                 if count % self.settings.checkpoint_every == 0:
-                    ledger.flush()
+                    self._write(ledger.flush)
                 if on_progress:
                     on_progress(1)
                 if self._should_stop(result, report, stop):
@@ -268,8 +272,21 @@ class NFTGenerator:
             "tokens": report.done,
         }
 
+    def _write(self, action: Callable[..., None], *args: object) -> None:
+        """Parent-side writes: transient errors retried, the rest one clear error."""
+        try:
+            self.container.resource_manager.call(action, *args)
+        except OSError as exc:
+            where = exc.filename or self.settings.output_dir
+            msg = (
+                f"{where}: cannot write ({exc.strerror or exc}); free space or fix permissions, "
+                "then run the same command with --resume"
+            )
+            raise OutputError(msg) from None
+
     def _log_run(self, state: PlanState, report: Report, started_at: str) -> None:
-        append_run(
+        self._write(
+            append_run,
             self.settings.output_dir,
             {
                 "started": started_at,

@@ -405,7 +405,10 @@ def test_interrupt_exits_130(project: Callable[..., Path], monkeypatch: pytest.M
     result = cli("-n", "2", "--seed", "1")
 
     assert result.exit_code == 130
-    assert "Interrupted; files already written are complete." in stderr_of(result)
+    assert (
+        "Interrupted; files already written are complete: run the same command with --resume"
+        in stderr_of(result)
+    )
 
 
 # --- reproducibility ------------------------------------------------------------------------
