@@ -5,12 +5,11 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from modules.capacity import Capacity, capacity
 from modules.checkpoint import (
-    HashLedger,
     PlanState,
     RunInputs,
     check_fingerprint,
@@ -19,22 +18,17 @@ from modules.checkpoint import (
     read_plan_state,
     write_plan_state,
 )
+from modules.collection_renderer import CollectionRenderer, ProgressCallback, render_settings_for
 from modules.dependency_container import Container
-from modules.errors import CapacityError, CheckpointError, ConfigError, OutputError
-from modules.output_folder import collection_files, prepare_output
+from modules.errors import CapacityError, CheckpointError, ConfigError
+from modules.output_folder import checked_write, collection_files, prepare_output
 from modules.planner import Planner
-from modules.render_pool import RenderJob, RenderResult, RenderSettings, render_all
 from modules.report import Report
-from modules.resource_manager import activate_circuit_breaker
 from modules.run_log import append_run, utc_now
 from modules.selection import ABSENT, Combo
 from modules.settings import GenerationSettings, draw_seed
-from modules.stop_signals import StopSignals
-from modules.token_verification import verify_tokens
 
 logger = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[int], None]
 
 
 class NFTGenerator:
@@ -55,7 +49,12 @@ class NFTGenerator:
             self.settings.output_dir, self.settings.force, self.settings.resume
         )
         self._write(write_plan_state, self.settings.output_dir, state)
-        self._render_missing(state.combos, image_dir, metadata_dir, report, on_progress)
+        render_settings = render_settings_for(
+            self.container, self.settings, image_dir, metadata_dir
+        )
+        CollectionRenderer(self.container, self.settings, render_settings, report, on_progress).run(
+            state.combos
+        )
         report.seconds = time.perf_counter() - started
         self._log_run(state, report, started_at)
         return state.combos, report
@@ -143,146 +142,8 @@ class NFTGenerator:
             )
         return limit
 
-    def _render_missing(
-        self,
-        combos: list[Combo],
-        image_dir: Path,
-        metadata_dir: Path,
-        report: Report,
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        """Verify what earlier runs wrote, render the rest, and publish when complete."""
-        settings = self._render_settings(image_dir, metadata_dir)
-        ledger = HashLedger(self.settings.output_dir)
-        hashes, todo = self._existing_tokens(combos, ledger, settings)
-        report.reused = len(hashes)
-        if on_progress and hashes:
-            on_progress(len(hashes))
-        try:
-            self._render(todo, combos, settings, report, ledger, hashes, on_progress)
-        finally:
-            self._write(ledger.flush)
-        if report.done == len(combos):
-            self._write(ledger.finish, hashes)
-            self._write(
-                self.container.metadata_manager.write_collection_files,
-                self.settings.output_dir,
-                metadata_dir,
-                combos,
-                self._stats(report),
-            )
-
-    def _existing_tokens(
-        self, combos: Sequence[Combo], ledger: HashLedger, settings: RenderSettings
-    ) -> tuple[dict[int, str], list[int]]:
-        """When resuming: hashes of the tokens already complete, and the ids to render."""
-        if not self.settings.resume:
-            return {}, list(range(1, len(combos) + 1))
-        recorded = ledger.load()
-        metadata = self.container.metadata_manager
-        hashes, todo = verify_tokens(
-            ((i, metadata.token_metadata(i, combo)) for i, combo in enumerate(combos, start=1)),
-            recorded,
-            settings.image_dir,
-            settings.metadata_dir,
-            settings.extension,
-            settings.image_size,
-        )
-        for token_id in hashes.keys() - recorded.keys():
-            ledger.add(token_id, hashes[token_id])
-        return hashes, todo
-
-    def _render_settings(self, image_dir: Path, metadata_dir: Path) -> RenderSettings:
-        return RenderSettings(
-            image_size=self.container.spec.image_size,
-            fmt=self.settings.fmt,
-            quality=self.settings.quality,
-            max_memory_mb=self.settings.max_memory_mb,
-            cache_size=self.settings.cache_size,
-            image_dir=image_dir,
-            metadata_dir=metadata_dir,
-        )
-
-    def _render(
-        self,
-        todo: list[int],
-        combos: Sequence[Combo],
-        settings: RenderSettings,
-        report: Report,
-        ledger: HashLedger,
-        hashes: dict[int, str],
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        activate_circuit_breaker(self.container.circuit_breaker)
-        results = render_all(
-            self._jobs(todo, combos),
-            settings,
-            self.settings.workers,
-            self.container.resource_manager,
-            self.container.image_processor,
-        )
-        with StopSignals() as stop:
-            for count, result in enumerate(results, start=1):
-                self._record(result, report, ledger, hashes)
-                if count % self.settings.checkpoint_every == 0:
-                    self._write(ledger.flush)
-                if on_progress:
-                    on_progress(1)
-                if self._should_stop(result, report, stop):
-                    break
-
-    def _record(
-        self, result: RenderResult, report: Report, ledger: HashLedger, hashes: dict[int, str]
-    ) -> None:
-        report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)
-        report.retries += result.retries
-        self.container.circuit_breaker.record(result.error is None)
-        if result.digest is not None:
-            hashes[result.token_id] = result.digest
-            ledger.add(result.token_id, result.digest)
-        else:
-            logger.debug("token %d failed: %s", result.token_id, result.error)
-
-    def _should_stop(self, result: RenderResult, report: Report, stop: StopSignals) -> bool:
-        if result.fatal:
-            report.fatal = result.error
-        elif stop.requested:
-            report.interrupted = stop.requested
-        elif not self.container.circuit_breaker.allow():
-            report.stopped_early = True
-        return bool(report.fatal or report.interrupted or report.stopped_early)
-
-    def _jobs(self, todo: Iterable[int], combos: Sequence[Combo]) -> Iterator[RenderJob]:
-        layers = self.container.spec.layers
-        metadata = self.container.metadata_manager
-        for token_id in todo:
-            combo = combos[token_id - 1]
-            files = tuple(
-                layer.options[value].file
-                for layer, value in zip(layers, combo, strict=True)
-                if value != ABSENT
-            )
-            yield RenderJob(token_id, files, metadata.token_metadata(token_id, combo))
-
-    def _stats(self, report: Report) -> dict[str, object]:
-        return {
-            "capacity": {"count": report.capacity.count, "exact": report.capacity.exact},
-            "planning_redraws": dict(report.planning_failures),
-            "seed": report.seed,
-            "tokens": report.done,
-        }
-
     def _write(self, action: Callable[..., None], *args: object) -> None:
-        """Parent-side writes: transient errors retried, the rest one clear error."""
-        try:
-            self.container.resource_manager.call(action, *args)
-        except OSError as exc:
-            where = exc.filename or self.settings.output_dir
-            msg = (
-                f"{where}: cannot write ({exc.strerror or exc}); free space or fix permissions, "
-                "then run the same command with --resume"
-            )
-            raise OutputError(msg) from None
+        checked_write(self.container.resource_manager, self.settings.output_dir, action, *args)
 
     def _log_run(self, state: PlanState, report: Report, started_at: str) -> None:
         self._write(

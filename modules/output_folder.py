@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from modules.atomic_io import TEMP_PREFIX
@@ -14,6 +15,7 @@ from modules.constants import (
     RARITY_REPORT,
 )
 from modules.errors import OutputError
+from modules.resource_manager import ResourceManager
 
 TOKEN_FILE = re.compile(r"^\d+\.(png|jpg|webp|gif|json)$")
 OUTPUT_FILES = (COLLECTION_STATS, RARITY_REPORT, RNG_STATE, TRACKER_STATE, SEEN_HASHES)
@@ -74,4 +76,19 @@ def _make_writable_folder(folder: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         msg = f"{folder}: cannot write there ({reason}); fix permissions or choose another --output"
+        raise OutputError(msg) from None
+
+
+def checked_write(
+    resources: ResourceManager, output_dir: Path, action: Callable[..., None], *args: object
+) -> None:
+    """Run a parent-side write with retries; any other OS error becomes one clear line."""
+    try:
+        resources.call(action, *args)
+    except OSError as exc:
+        where = exc.filename or output_dir
+        msg = (
+            f"{where}: cannot write ({exc.strerror or exc}); free space or fix permissions, "
+            "then run the same command with --resume"
+        )
         raise OutputError(msg) from None

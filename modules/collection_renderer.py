@@ -1,0 +1,155 @@
+"""Render the tokens a collection is missing: verify what earlier runs wrote, fan the rest
+out to the pool, record hashes as checkpoints, stop cleanly, publish when complete."""
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from modules.checkpoint import HashLedger
+from modules.dependency_container import Container
+from modules.output_folder import checked_write
+from modules.render_pool import RenderJob, RenderResult, RenderSettings, render_all
+from modules.report import Report
+from modules.resource_manager import activate_circuit_breaker
+from modules.selection import ABSENT, Combo
+from modules.settings import GenerationSettings
+from modules.stop_signals import StopSignals
+from modules.token_verification import verify_tokens
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int], None]
+
+
+class CollectionRenderer:
+    """One run's rendering; `hashes` maps every finished token id to its image's SHA-256."""
+
+    def __init__(
+        self,
+        container: Container,
+        settings: GenerationSettings,
+        render_settings: RenderSettings,
+        report: Report,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self.container = container
+        self.settings = settings
+        self.render_settings = render_settings
+        self.report = report
+        self.on_progress = on_progress or (lambda _: None)
+        self.ledger = HashLedger(settings.output_dir)
+        self.hashes: dict[int, str] = {}
+
+    def run(self, combos: Sequence[Combo]) -> None:
+        """Render what is missing; write the collection files once every token exists."""
+        todo = self._verify_existing(combos)
+        self.report.reused = len(self.hashes)
+        self.on_progress(len(self.hashes))
+        try:
+            self._render(todo, combos)
+        finally:
+            self._write(self.ledger.flush)
+        if self.report.done == len(combos):
+            self._write(self.ledger.finish, self.hashes)
+            self._write(
+                self.container.metadata_manager.write_collection_files,
+                self.settings.output_dir,
+                self.render_settings.metadata_dir,
+                combos,
+                self._stats(),
+            )
+
+    def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
+        """When resuming: keep the tokens already complete on disk; return the ids to render."""
+        if not self.settings.resume:
+            return list(range(1, len(combos) + 1))
+        recorded = self.ledger.load()
+        metadata = self.container.metadata_manager
+        self.hashes, todo = verify_tokens(
+            ((i, metadata.token_metadata(i, combo)) for i, combo in enumerate(combos, start=1)),
+            recorded,
+            self.render_settings.image_dir,
+            self.render_settings.metadata_dir,
+            self.render_settings.extension,
+            self.render_settings.image_size,
+        )
+        for token_id in self.hashes.keys() - recorded.keys():
+            self.ledger.add(token_id, self.hashes[token_id])
+        return todo
+
+    def _render(self, todo: list[int], combos: Sequence[Combo]) -> None:
+        activate_circuit_breaker(self.container.circuit_breaker)
+        results = render_all(
+            self._jobs(todo, combos),
+            self.render_settings,
+            self.settings.workers,
+            self.container.resource_manager,
+            self.container.image_processor,
+        )
+        with StopSignals() as stop:
+            for count, result in enumerate(results, start=1):
+                self._record(result)
+                if count % self.settings.checkpoint_every == 0:
+                    self._write(self.ledger.flush)
+                self.on_progress(1)
+                if self._should_stop(result, stop):
+                    break
+
+    def _record(self, result: RenderResult) -> None:
+        self.report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)
+        self.report.retries += result.retries
+        self.container.circuit_breaker.record(result.error is None)
+        if result.digest is not None:
+            self.hashes[result.token_id] = result.digest
+            self.ledger.add(result.token_id, result.digest)
+        else:
+            logger.debug("token %d failed: %s", result.token_id, result.error)
+
+    def _should_stop(self, result: RenderResult, stop: StopSignals) -> bool:
+        report = self.report
+        if result.fatal:
+            report.fatal = result.error
+        elif stop.requested:
+            report.interrupted = stop.requested
+        elif not self.container.circuit_breaker.allow():
+            report.stopped_early = True
+        return bool(report.fatal or report.interrupted or report.stopped_early)
+
+    def _jobs(self, todo: Iterable[int], combos: Sequence[Combo]) -> Iterator[RenderJob]:
+        layers = self.container.spec.layers
+        metadata = self.container.metadata_manager
+        for token_id in todo:
+            combo = combos[token_id - 1]
+            files = tuple(
+                layer.options[value].file
+                for layer, value in zip(layers, combo, strict=True)
+                if value != ABSENT
+            )
+            yield RenderJob(token_id, files, metadata.token_metadata(token_id, combo))
+
+    def _stats(self) -> dict[str, object]:
+        report = self.report
+        return {
+            "capacity": {"count": report.capacity.count, "exact": report.capacity.exact},
+            "planning_redraws": dict(report.planning_failures),
+            "seed": report.seed,
+            "tokens": report.done,
+        }
+
+    def _write(self, action: Callable[..., None], *args: object) -> None:
+        checked_write(self.container.resource_manager, self.settings.output_dir, action, *args)
+
+
+def render_settings_for(
+    container: Container, settings: GenerationSettings, image_dir: Path, metadata_dir: Path
+) -> RenderSettings:
+    """What workers need to know about this run."""
+    return RenderSettings(
+        image_size=container.spec.image_size,
+        fmt=settings.fmt,
+        quality=settings.quality,
+        max_memory_mb=settings.max_memory_mb,
+        cache_size=settings.cache_size,
+        image_dir=image_dir,
+        metadata_dir=metadata_dir,
+    )
