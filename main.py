@@ -176,6 +176,9 @@ def cli(
 ) -> None:
     """Generate a unique layered-trait collection with OpenSea metadata."""
 
+    if force and resume:
+        raise click.UsageError("--force starts over and --resume continues; choose one")
+
     def action() -> int:
         config_path, ruler_path = locate_inputs(config, ruler)
         settings = GenerationSettings(
