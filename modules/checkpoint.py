@@ -73,7 +73,10 @@ def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> di
 
 def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir: Path) -> None:
     """Refuse to resume when any input differs, naming what changed and how to start over."""
-    changed = [INPUT_NAMES.get(key, key) for key in INPUT_NAMES if saved.get(key) != current[key]]
+    differs = {key for key in INPUT_NAMES if saved.get(key) != current[key]}
+    if "format" in differs:
+        differs.discard("quality")  # whether quality counts follows from the format
+    changed = [name for key, name in INPUT_NAMES.items() if key in differs]
     if changed:
         msg = (
             f"{output_dir}: cannot resume: {', '.join(changed)} changed since this collection "
@@ -83,14 +86,18 @@ def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir
 
 
 def write_plan_state(output_dir: Path, state: PlanState) -> None:
-    """Tracker first, then RNG: their `planned` counts agree only when both were written."""
+    """Tracker first, then RNG. The tracker alone is a complete record (inputs, seed and
+    every token), so a crash between the two writes loses only the RNG state, which
+    replanning from the seed restores."""
     planned = len(state.combos)
     atomic_write_json(
         output_dir / TRACKER_STATE,
         {
             "combinations": [list(combo) for combo in state.combos],
+            "fingerprint": state.fingerprint,
             "planned": planned,
             "planning_redraws": state.redraws,
+            "seed": state.seed,
         },
     )
     atomic_write_json(
@@ -105,24 +112,26 @@ def write_plan_state(output_dir: Path, state: PlanState) -> None:
 
 
 def read_plan_state(output_dir: Path) -> PlanState | None:
-    """The saved plan, or None when the folder has none. An RNG state that does not match
-    the tracker (a crash between the two writes) comes back as None: replan from the seed."""
+    """The saved plan, or None when the folder has none. The RNG state comes back as None
+    when it is missing or older than the tracker (a crash between the two writes)."""
     rng_path, tracker_path = output_dir / RNG_STATE, output_dir / TRACKER_STATE
     if not rng_path.exists() and not tracker_path.exists():
         return None
-    rng, tracker = _read(rng_path), _read(tracker_path)
     try:
+        tracker = _read(tracker_path)
+        rng = _read(rng_path) if rng_path.exists() else None
         combos = [tuple(combo) for combo in tracker["combinations"]]
-        consistent = rng["planned"] == tracker["planned"] == len(combos)
+        current = rng is not None and rng["planned"] == tracker["planned"] == len(combos)
         return PlanState(
-            fingerprint=dict(rng["fingerprint"]),
-            seed=int(rng["seed"]),
-            rng_state=_rng_state(rng["state"]) if consistent else None,
+            fingerprint=dict(tracker["fingerprint"]),
+            seed=int(tracker["seed"]),
+            rng_state=_rng_state(rng["state"]) if current else None,
             combos=combos,
             redraws=dict(tracker["planning_redraws"]),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        msg = f"{output_dir}: checkpoint files are damaged ({exc!r}); start fresh with --force"
+    except (CheckpointError, KeyError, TypeError, ValueError) as exc:
+        reason = exc.problems[0] if isinstance(exc, CheckpointError) else repr(exc)
+        msg = f"{output_dir}: checkpoint files are damaged ({reason}); start fresh with --force"
         raise CheckpointError(msg) from None
 
 

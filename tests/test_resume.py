@@ -1,0 +1,585 @@
+"""Interrupted, killed, extended and damaged runs: --resume always ends in the bytes of one
+uninterrupted run, and a resume with changed inputs is refused without touching anything."""
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image, ImageDraw
+
+from modules import atomic_io
+from modules.dependency_container import build_container
+from modules.nft_generator import NFTGenerator
+from modules.settings import GenerationSettings
+from tests.conftest import REPO, write_json
+
+SIZE = 24
+LAYERS = ["Background", "Body", "Eyes", "Mouth", "Hat"]
+SEED = "7"
+COUNT = 80
+RUN_LOG = "runs.jsonl"
+RUN_LOG_KEYS = {
+    "started",
+    "ended",
+    "duration_s",
+    "seed",
+    "tokens_requested",
+    "tokens_written",
+    "tokens_reused",
+    "failures",
+    "retries",
+    "workers",
+    "fingerprint",
+    "resumed",
+    "exit_code",
+}
+TOKEN_IMAGE = re.compile(r"^\d+\.png$")
+RESUME_HINT = "run the same command with --resume."
+
+
+def option_image(layer: int, option: int) -> Image.Image:
+    """A distinct shape per layer and colour per option, half transparent above the bottom."""
+    image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    colour = (50 * option % 256, 70 * layer % 256, 255 - 40 * option, 255 if layer == 0 else 160)
+    if layer == 0:
+        draw.rectangle((0, 0, SIZE, SIZE), fill=colour)
+    else:
+        box = (2 * layer, 3 * layer, 2 * layer + 8 + option, 3 * layer + 7)
+        draw.ellipse(box, fill=colour)
+    return image
+
+
+def write_project(root: Path) -> Path:
+    """Five layers x 5 options, an optional hat, priority traits and two rules."""
+    traits = {}
+    for layer_index, layer in enumerate(LAYERS):
+        folder = root / "traits" / layer
+        folder.mkdir(parents=True)
+        options = []
+        for option in range(5):
+            name = f"{layer}{option}"
+            option_image(layer_index, option).save(folder / f"{name}.png")
+            options.append({"name": name, "file": f"{name}.png", "rarity": option % 5 + 1})
+        traits[layer] = {"options": options}
+    traits["Hat"]["rarity"] = 3
+    config = {
+        "trait_order": LAYERS,
+        "image_size": [SIZE, SIZE],
+        "priority_traits": ["Body", "Eyes"],
+        "max_similar_combinations": 6,
+        "ipfs_cid": "bafyresume",
+        "traits": traits,
+    }
+    rules = [
+        {
+            "if": {"trait_type": "Body", "value": ["Body0"]},
+            "then": {"trait_type": "Hat", "excluded_values": ["*"]},
+        },
+        {
+            "if": {"trait_type": "Eyes", "value": ["Eyes1", "Eyes2"]},
+            "then": {"trait_type": "Mouth", "excluded_values": ["Mouth4"]},
+        },
+    ]
+    write_json(root / "config.json", config)
+    write_json(root / "ruler.json", {"rules": rules})
+    return root
+
+
+def command(project: Path, out: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        str(REPO / "main.py"),
+        "-c",
+        str(project / "config.json"),
+        "-r",
+        str(project / "ruler.json"),
+        "-t",
+        str(project / "traits"),
+        "-o",
+        str(out),
+        *args,
+    ]
+
+
+def run(project: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(project, out, *args), cwd=project, capture_output=True, text=True, timeout=120
+    )
+
+
+def generate(project: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    """A run that must succeed."""
+    result = run(project, out, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def digests(folder: Path, skip_log: bool = True) -> dict[str, str]:
+    """sha256 of every file under `folder` (temp files too); the run log only on request."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not (skip_log and path.name == RUN_LOG)
+    }
+
+
+def run_log(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / RUN_LOG).read_text().splitlines()]
+
+
+def image_count(out: Path) -> int:
+    """Finished token images (temp files aside); 0 before the folder exists."""
+    try:
+        names = os.listdir(out / "image")
+    except FileNotFoundError:
+        return 0
+    return sum(1 for name in names if TOKEN_IMAGE.match(name))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return write_project(tmp_path_factory.mktemp("resume-project"))
+
+
+@pytest.fixture(scope="module")
+def reference(project) -> Path:
+    """One uninterrupted run: the bytes every interrupted variant must end in."""
+    out = project / "reference"
+    generate(project, out, "-n", str(COUNT), "--seed", SEED, "--workers", "2")
+    return out
+
+
+@pytest.fixture(scope="module")
+def direct60(project) -> Path:
+    out = project / "direct60"
+    generate(project, out, "-n", "60", "--seed", SEED, "--workers", "2")
+    return out
+
+
+@pytest.fixture(scope="module")
+def first30(project) -> Path:
+    out = project / "first30"
+    generate(project, out, "-n", "30", "--seed", SEED, "--workers", "2")
+    return out
+
+
+@pytest.fixture
+def processes():
+    """Popen objects started by a test; any still running at teardown are killed."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                signal_group(proc, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+def signal_group(proc: subprocess.Popen, signum: int) -> None:
+    os.killpg(proc.pid, signum)
+
+
+def start(processes: list, project: Path, out: Path, *args: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        command(project, out, *args),
+        cwd=project,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    processes.append(proc)
+    return proc
+
+
+def wait_for(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> None:
+    """Poll until `ready()`; fail if the process ends first without reaching it."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        if proc.poll() is not None and not ready():
+            pytest.fail(f"the run ended (exit {proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.001)
+
+
+def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> int:
+    """SIGKILL the whole process group once `ready()`; returns the exit status."""
+    wait_for(proc, ready, what)
+    with contextlib.suppress(ProcessLookupError):
+        signal_group(proc, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    return proc.returncode
+
+
+def assert_only_complete_files(out: Path, reference: Path) -> None:
+    """After a kill: temp files aside, every file is whole and holds the reference bytes
+    (or, for ledger chunks, the reference's hashes)."""
+    expected = digests(reference)
+    hashes = json.loads((reference / "seen_hashes.json").read_text())["images"]
+    for path in sorted(out.rglob("*")):
+        if not path.is_file() or path.name.startswith(".tmp-"):
+            continue
+        rel = path.relative_to(out).as_posix()
+        if path.suffix == ".png":
+            with Image.open(path) as image:
+                image.load()
+                assert image.size == (SIZE, SIZE), rel
+        document = json.loads(path.read_text()) if path.suffix == ".json" else None
+        if rel.startswith("checkpoint/"):
+            assert re.fullmatch(r"checkpoint/hashes-\d{6}\.json", rel), rel
+            assert document["images"], rel
+            for token_id, digest in document["images"].items():
+                assert digest == hashes[token_id], f"{rel}: token {token_id}"
+        elif rel != RUN_LOG:
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == expected.get(rel), rel
+
+
+def plan_written(out: Path) -> Callable[[], bool]:
+    return lambda: (out / "rng_state.json").exists()
+
+
+def images_at_least(out: Path, count: int) -> Callable[[], bool]:
+    return lambda: image_count(out) >= count
+
+
+# (kill point, kill the resume too at this many images, extra args of the resume)
+KILL_SCENARIOS = {
+    "plan-written": ("plan", None, ("--seed", SEED, "--workers", "1")),
+    "5-images-resume-without-seed": (5, None, ("--workers", "2")),
+    "30-images-and-resume-killed-at-55": (30, 55, ("--seed", SEED, "--workers", "2")),
+    "79-images": (COUNT - 1, None, ("--seed", SEED, "--workers", "2")),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", list(KILL_SCENARIOS))
+def test_resume_after_sigkill_equals_uninterrupted_run(
+    scenario, project, reference, tmp_path, processes
+):
+    kill_at, kill_resume_at, resume_args = KILL_SCENARIOS[scenario]
+    out = tmp_path / "out"
+    args = ("-n", str(COUNT), "--checkpoint-every", "7")
+    proc = start(processes, project, out, *args, "--seed", SEED, "--workers", "2")
+    if kill_at == "plan":
+        status = kill_when(proc, plan_written(out), "the plan was written")
+    else:
+        status = kill_when(proc, images_at_least(out, kill_at), f"{kill_at} images existed")
+    if kill_at != COUNT - 1:  # the last kill point may come after the run ended
+        assert status == -signal.SIGKILL
+        assert not (out / RUN_LOG).exists()
+    if kill_at == 30:  # at least 7 of the 30 tokens were reported, so a chunk was recorded
+        assert list((out / "checkpoint").glob("hashes-*.json"))
+    assert_only_complete_files(out, reference)
+
+    if kill_resume_at is not None:
+        proc = start(processes, project, out, *args, *resume_args, "--resume")
+        ready = images_at_least(out, kill_resume_at)
+        assert kill_when(proc, ready, f"{kill_resume_at} images") == -signal.SIGKILL
+        assert_only_complete_files(out, reference)
+
+    result = generate(project, out, *args, *resume_args, "--resume")
+    assert f"{COUNT} of {COUNT} done" in result.stdout
+    assert digests(out) == digests(reference)
+    assert run_log(out)[-1]["resumed"] is True
+    assert run_log(out)[-1]["tokens_written"] + run_log(out)[-1]["tokens_reused"] == COUNT
+
+
+SIGNAL_CASES = {
+    "sigint-to-parent": (signal.SIGINT, False),
+    "sigint-to-group": (signal.SIGINT, True),
+    "sigterm-to-parent": (signal.SIGTERM, False),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(SIGNAL_CASES))
+def test_first_stop_signal_exits_130_and_resume_finishes(
+    case, project, reference, tmp_path, processes
+):
+    signum, to_group = SIGNAL_CASES[case]
+    out = tmp_path / "out"
+    args = ("-n", str(COUNT), "--seed", SEED, "--workers", "2")
+    proc = start(processes, project, out, *args)
+    wait_for(proc, images_at_least(out, 10), "10 images existed")
+    if to_group:
+        signal_group(proc, signum)
+    else:
+        proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, stdout + stderr
+    name = signal.Signals(signum).name
+    expected = f"Interrupted ({name}); finished tokens are kept: {RESUME_HINT}"
+    assert expected in (stdout + stderr).splitlines()
+    assert not (out / "seen_hashes.json").exists()
+    assert_only_complete_files(out, reference)
+    (entry,) = run_log(out)
+    assert (entry["exit_code"], entry["resumed"]) == (130, False)
+    assert 0 < entry["tokens_written"] < COUNT
+
+    generate(project, out, *args, "--resume")
+    assert digests(out) == digests(reference)
+    assert not list(out.rglob(".tmp-*"))
+    assert [e["exit_code"] for e in run_log(out)] == [130, 0]
+
+
+def attribute_sets(out: Path, count: int) -> set[tuple]:
+    """The distinct (trait_type, value) lists of tokens 1..count."""
+    return {
+        tuple(
+            (a["trait_type"], a["value"])
+            for a in json.loads((out / "metadata" / f"{i}.json").read_text())["attributes"]
+        )
+        for i in range(1, count + 1)
+    }
+
+
+@pytest.mark.slow
+def test_extending_equals_a_direct_run(project, reference, direct60, first30, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first30, out)
+    before = digests(out)
+    generate(project, out, "-n", "60", "--resume", "--workers", "2")
+
+    assert digests(out) == digests(direct60)
+    after = digests(out)
+    for token_id in range(1, 31):
+        for rel in (f"image/{token_id}.png", f"metadata/{token_id}.json"):
+            assert after[rel] == before[rel]
+    assert len(attribute_sets(out, 60)) == 60
+    planned = json.loads((out / "tracker_state.json").read_text())["combinations"]
+    assert len(planned) == len({tuple(combo) for combo in planned}) == 60
+    assert run_log(out)[-1]["tokens_written"] == 30
+    assert run_log(out)[-1]["tokens_reused"] == 30
+
+    generate(project, out, "-n", str(COUNT), "--resume", "--seed", SEED, "--workers", "1")
+    assert digests(out) == digests(reference)
+
+
+@pytest.mark.slow
+def test_extension_killed_between_the_two_plan_files_resumes(project, direct60, first30, tmp_path):
+    """tracker_state.json is written before rng_state.json: a kill between them leaves the
+    60-token plan with the 30-token RNG state, which must be replanned from the seed."""
+    out = tmp_path / "out"
+    shutil.copytree(first30, out)
+    shutil.copy(direct60 / "tracker_state.json", out / "tracker_state.json")
+    generate(project, out, "-n", "60", "--resume", "--workers", "2")
+    assert digests(out) == digests(direct60)
+
+
+@pytest.mark.slow
+def test_first_run_killed_between_the_two_plan_files_resumes(project, reference, tmp_path):
+    out = tmp_path / "out"
+    for folder in ("image", "metadata"):
+        (out / folder).mkdir(parents=True)
+    shutil.copy(reference / "tracker_state.json", out / "tracker_state.json")
+    result = run(project, out, "-n", str(COUNT), "--seed", SEED, "--workers", "2", "--resume")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert digests(out) == digests(reference)
+
+
+@pytest.fixture
+def finished(reference, tmp_path) -> Path:
+    """A private copy of the finished reference collection."""
+    out = tmp_path / "finished"
+    shutil.copytree(reference, out)
+    return out
+
+
+def changed_project(project: Path, root: Path, change: str) -> Path:
+    """A copy of the project with one input changed."""
+    shutil.copytree(project / "traits", root / "traits")
+    config = json.loads((project / "config.json").read_text())
+    rules = json.loads((project / "ruler.json").read_text())
+    if change == "config":
+        config["traits"]["Eyes"]["options"][2]["rarity"] = 5
+    elif change == "rules":
+        rules["rules"][1]["then"]["excluded_values"] = ["Mouth3"]
+    elif change == "trait_files":
+        path = root / "traits" / "Mouth" / "Mouth2.png"
+        with Image.open(path) as image:
+            edited = image.copy()
+        edited.putpixel((0, 0), (1, 2, 3, 255))
+        edited.save(path)
+    write_json(root / "config.json", config)
+    write_json(root / "ruler.json", rules)
+    return root
+
+
+REFUSALS = {
+    "config": ((), "config.json (layers, weights, image size or metadata)"),
+    "rules": ((), "ruler.json rules"),
+    "trait_files": ((), "trait image files"),
+    "seed": (("--seed", "8"), "--seed"),
+    "format": (("--format", "webp"), "--format"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", list(REFUSALS))
+def test_resume_with_changed_input_is_refused_and_changes_nothing(
+    change, project, finished, tmp_path
+):
+    extra, what = REFUSALS[change]
+    changed = changed_project(project, tmp_path / "changed", change)
+    before = digests(finished, skip_log=False)
+    args = ("-n", str(COUNT), "--workers", "2", "--resume")
+    result = run(changed, finished, *args, *(extra or ("--seed", SEED)))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    prefix = f"Error: {finished}: cannot resume: "
+    suffix = (
+        " changed since this collection was started; restore them, or start fresh with "
+        "--force or another --output"
+    )
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert line.startswith(prefix)
+    assert line.endswith(suffix)
+    changed_part = line[len(prefix) : -len(suffix)]
+    assert changed_part == what or (change == "format" and changed_part.startswith(what))
+    assert digests(finished, skip_log=False) == before
+
+
+@pytest.mark.slow
+def test_format_refusal_names_only_the_format(project, finished):
+    result = run(
+        project, finished, "-n", str(COUNT), "--seed", SEED, "--format", "webp", "--resume"
+    )
+    assert result.returncode == 1
+    assert f"Error: {finished}: cannot resume: --format changed since" in result.stderr
+
+
+@pytest.mark.slow
+def test_run_without_resume_into_a_collection_is_refused(project, finished):
+    before = digests(finished, skip_log=False)
+    result = run(project, finished, "-n", str(COUNT), "--seed", SEED, "--workers", "2")
+    assert result.returncode == 1
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert line.startswith(f"Error: {finished}: already holds a collection (")
+    assert "--resume" in line
+    assert "--force" in line
+    assert digests(finished, skip_log=False) == before
+
+
+@pytest.mark.slow
+def test_resume_with_fewer_tokens_than_planned_is_refused(project, finished):
+    before = digests(finished, skip_log=False)
+    result = run(project, finished, "-n", "40", "--seed", SEED, "--resume")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: -n 40 is less than the {COUNT} tokens already planned in {finished}; "
+        f"use -n {COUNT} or more (tokens are never removed)"
+    ]
+    assert digests(finished, skip_log=False) == before
+
+
+@pytest.mark.slow
+def test_resume_rerenders_exactly_the_damaged_tokens(project, reference, finished):
+    image, metadata = finished / "image", finished / "metadata"
+    data = (image / "7.png").read_bytes()
+    (image / "7.png").write_bytes(data[: len(data) // 2])
+    (image / "23.png").unlink()
+    text = (metadata / "51.json").read_text()
+    (metadata / "51.json").write_text(text[: len(text) // 2])
+    stale = image / ".tmp-123-5.png"
+    stale.write_bytes(b"partial")
+
+    result = generate(project, finished, "-n", str(COUNT), "--seed", SEED, "--resume")
+    assert f"Wrote 3 tokens ({COUNT - 3} already done)" in result.stdout
+    last = run_log(finished)[-1]
+    assert (last["tokens_written"], last["tokens_reused"]) == (3, COUNT - 3)
+    assert not stale.exists()
+    assert digests(finished) == digests(reference)
+
+
+@pytest.mark.slow
+def test_resume_of_a_valid_image_with_wrong_recorded_content_rerenders_it(
+    project, reference, finished
+):
+    """A whole, decodable image whose bytes differ from the ledger is not trusted."""
+    shutil.copy(finished / "image" / "2.png", finished / "image" / "9.png")
+    generate(project, finished, "-n", str(COUNT), "--seed", SEED, "--resume")
+    last = run_log(finished)[-1]
+    assert (last["tokens_written"], last["tokens_reused"]) == (1, COUNT - 1)
+    assert digests(finished) == digests(reference)
+
+
+@pytest.mark.slow
+def test_run_log_has_one_line_per_run(project, reference, finished):
+    generate(project, finished, "-n", str(COUNT), "--resume", "--workers", "1")
+    first, second = run_log(finished)
+    assert run_log(reference) == [first]
+    for entry in (first, second):
+        assert set(entry) == RUN_LOG_KEYS
+        assert entry["seed"] == int(SEED)
+        assert entry["tokens_requested"] == COUNT
+        assert (entry["failures"], entry["retries"], entry["exit_code"]) == ({}, 0, 0)
+        assert entry["started"] <= entry["ended"]
+        assert entry["duration_s"] >= 0
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["fingerprint"])
+    assert (first["resumed"], first["workers"], first["tokens_written"]) == (False, 2, COUNT)
+    assert first["tokens_reused"] == 0
+    assert (second["resumed"], second["workers"], second["tokens_written"]) == (True, 1, 0)
+    assert second["tokens_reused"] == COUNT
+    assert second["fingerprint"] == first["fingerprint"]
+
+
+def test_every_file_of_a_run_goes_through_a_synced_temp_file(project, tmp_path, monkeypatch):
+    """The kill tests cannot hit the moment a file is being written; this checks the protocol
+    itself: data is fsynced in a `.tmp-` file beside the final path, then renamed over it."""
+    synced: list[str] = []
+    moves: list[tuple[Path, Path]] = []
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        os.fsync(fd)
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        source, target = Path(source), Path(target)
+        assert os.path.realpath(source) in synced, source
+        moves.append((source, target))
+        os.replace(source, target)
+
+    fake_os = SimpleNamespace(getpid=os.getpid, fsync=fsync, replace=replace)
+    monkeypatch.setattr(atomic_io, "os", fake_os)
+    out = tmp_path / "out"
+    settings = GenerationSettings(
+        num_tokens=12,
+        config_path=project / "config.json",
+        ruler_path=project / "ruler.json",
+        traits_dir=project / "traits",
+        output_dir=out,
+        seed=int(SEED),
+        workers=1,
+        fmt="png",
+        quality=90,
+        max_memory_mb=16,
+        cache_size=64,
+        max_attempts=1000,
+        max_trait_attempts=100,
+        checkpoint_every=5,
+    )
+    _, report = NFTGenerator(build_container(settings), settings).run()
+
+    assert report.exit_code == 0
+    for source, target in moves:
+        assert source.parent == target.parent
+        assert source.name == f".tmp-{os.getpid()}-{target.name}"
+    replaced = [target.relative_to(out).as_posix() for _, target in moves]
+    assert len(replaced) == len(set(replaced))  # each file is written once
+    chunks = {name for name in replaced if name.startswith("checkpoint/")}
+    assert chunks == {f"checkpoint/hashes-00000{number}.json" for number in (1, 2, 3)}
+    assert sorted(digests(out, skip_log=False)) == sorted(set(replaced) - chunks)
