@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from modules.cli_support import log_level_option, run_command
 from modules.constants import (
+    ANIMATED_FORMATS,
     DEFAULT_BREAKER_THRESHOLD,
     DEFAULT_CACHE_SIZE,
     DEFAULT_CHECKPOINT_EVERY,
@@ -19,7 +20,8 @@ from modules.constants import (
     DEFAULT_QUALITY,
     DEFAULT_RETRY_DELAY,
     DEFAULT_TRAITS,
-    OUTPUT_FORMATS,
+    GIF_DITHERS,
+    STILL_FORMATS,
 )
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
@@ -77,10 +79,33 @@ from modules.settings import GenerationSettings, locate_inputs
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(OUTPUT_FORMATS)),
+    type=click.Choice(STILL_FORMATS),
     default="png",
     show_default=True,
-    help="Image format of the tokens.",
+    help="Image format of still tokens (png is RGB when fully opaque, else RGBA).",
+)
+@click.option(
+    "--animated-format",
+    type=click.Choice(ANIMATED_FORMATS),
+    help="Format of tokens with an animated layer [default: webp with --format webp, else gif].",
+)
+@click.option("--webp-lossless", is_flag=True, help="Write WebP (still and animated) losslessly.")
+@click.option(
+    "--gif-duration",
+    type=click.IntRange(min=10),
+    help="Milliseconds per frame of every animated token [default: the traits' own timing].",
+)
+@click.option(
+    "--gif-loop",
+    type=click.IntRange(min=0),
+    help="Times animations loop, 0 = forever [default: the traits' own, else forever].",
+)
+@click.option(
+    "--gif-dither",
+    type=click.Choice(GIF_DITHERS),
+    default="none",
+    show_default=True,
+    help="Dithering when reducing GIF frames to their shared 256-colour palette.",
 )
 @click.option(
     "--quality",
@@ -161,6 +186,11 @@ def cli(
     seed: int | None,
     workers: int | None,
     fmt: str,
+    animated_format: str | None,
+    webp_lossless: bool,
+    gif_duration: int | None,
+    gif_loop: int | None,
+    gif_dither: str,
     quality: int,
     max_memory: int,
     cache_size: int,
@@ -201,6 +231,11 @@ def cli(
             checkpoint_every=checkpoint_every,
             retry_delay=retry_delay,
             breaker_threshold=circuit_breaker_threshold,
+            animated_fmt=animated_format,
+            webp_lossless=webp_lossless,
+            gif_dither=gif_dither,
+            gif_duration=gif_duration,
+            gif_loop=gif_loop,
         )
         return generate(settings)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.atomic_io import atomic_write_json
+from modules.encoding import EncodeOptions
 from modules.errors import CheckpointError, CheckpointMismatchError
 from modules.selection import Combo
 from modules.spec import CollectionSpec, Rule
@@ -28,7 +29,10 @@ INPUT_NAMES = {
     "trait_files": "trait image files",
     "seed": "--seed",
     "format": "--format",
+    "animated_format": "--animated-format",
     "quality": "--quality",
+    "webp_lossless": "--webp-lossless",
+    "animation": "--gif-dither / --gif-duration / --gif-loop",
     "attempts": "--max-attempts / --max-trait-attempts",
     "planner": "Genecator's planner version",
 }
@@ -39,8 +43,7 @@ class RunInputs:
     """The run settings that shape the output (not -n, --workers or cache sizes)."""
 
     seed: int
-    fmt: str
-    quality: int
+    options: EncodeOptions
     max_attempts: int
     max_trait_attempts: int
 
@@ -58,14 +61,22 @@ class PlanState:
 
 def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> dict[str, str]:
     """One digest per input, so a mismatch can say which input changed."""
-    lossy = inputs.fmt in ("jpg", "jpeg", "webp")
+    options = inputs.options
+    animated = any(option.animated for layer in spec.layers for option in layer.options)
+    formats = {options.fmt, options.animated_fmt} if animated else {options.fmt}
+    # Settings that cannot change this collection's bytes are left out ("-").
     return {
         "config": _digest(_spec_document(spec, traits_dir)),
         "rules": _digest([_rule_names(spec, rule) for rule in spec.rules]),
         "trait_files": _digest(_trait_file_digests(spec, traits_dir)),
         "seed": str(inputs.seed),
-        "format": "jpg" if inputs.fmt == "jpeg" else inputs.fmt,
-        "quality": str(inputs.quality) if lossy else "-",
+        "format": options.fmt,
+        "animated_format": options.animated_fmt if animated else "-",
+        "quality": str(options.quality) if formats & {"jpg", "webp"} else "-",
+        "webp_lossless": str(options.webp_lossless) if "webp" in formats else "-",
+        "animation": (
+            f"{options.gif_dither}/{options.gif_duration}/{options.gif_loop}" if animated else "-"
+        ),
         "attempts": f"{inputs.max_attempts}/{inputs.max_trait_attempts}",
         "planner": PLANNER_VERSION,
     }
@@ -74,8 +85,8 @@ def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> di
 def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir: Path) -> None:
     """Refuse to resume when any input differs, naming what changed and how to start over."""
     differs = {key for key in INPUT_NAMES if saved.get(key) != current[key]}
-    if "format" in differs:
-        differs.discard("quality")  # whether quality counts follows from the format
+    if "format" in differs:  # these count or not depending on the format
+        differs -= {"quality", "webp_lossless", "animated_format"}
     changed = [name for key, name in INPUT_NAMES.items() if key in differs]
     if changed:
         msg = (

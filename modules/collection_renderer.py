@@ -65,12 +65,15 @@ class CollectionRenderer:
             return list(range(1, len(combos) + 1))
         recorded = self.ledger.load()
         metadata = self.container.metadata_manager
+        expected = (
+            (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo))
+            for i, combo in enumerate(combos, start=1)
+        )
         self.hashes, todo = verify_tokens(
-            ((i, metadata.token_metadata(i, combo)) for i, combo in enumerate(combos, start=1)),
+            expected,
             recorded,
             self.render_settings.image_dir,
             self.render_settings.metadata_dir,
-            self.render_settings.extension,
             self.render_settings.image_size,
         )
         for token_id in self.hashes.keys() - recorded.keys():
@@ -125,7 +128,12 @@ class CollectionRenderer:
                 for layer, value in zip(layers, combo, strict=True)
                 if value != ABSENT
             )
-            yield RenderJob(token_id, files, metadata.token_metadata(token_id, combo))
+            yield RenderJob(
+                token_id,
+                files,
+                metadata.image_file(token_id, combo),
+                metadata.token_metadata(token_id, combo),
+            )
 
     def _stats(self) -> dict[str, object]:
         report = self.report
@@ -146,8 +154,7 @@ def render_settings_for(
     """What workers need to know about this run."""
     return RenderSettings(
         image_size=container.spec.image_size,
-        fmt=settings.fmt,
-        quality=settings.quality,
+        options=settings.encode_options,
         max_memory_mb=settings.max_memory_mb,
         cache_size=settings.cache_size,
         image_dir=image_dir,

@@ -1,6 +1,6 @@
 """Load config.json + ruler.json + trait files into a frozen, validated CollectionSpec."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -12,10 +12,10 @@ from modules.constants import (
     MAX_RARITY,
     TRAIT_IMAGE_EXTENSIONS,
 )
-from modules.errors import ConfigError
+from modules.errors import ConfigError, TraitFileError
 from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_images import file_digest, trait_image_problems
+from modules.trait_images import file_digest, info_problems, inspect_trait_image
 from modules.validation import did_you_mean, read_json, schema_problems
 
 EMPTY_RULER: dict[str, Any] = {"rules": []}
@@ -54,14 +54,20 @@ class ConfigManager:
 
     def _layers(self, config: dict[str, Any]) -> tuple[tuple[Layer, ...], list[str]]:
         """Every layer named in both trait_order and traits, with all its file problems."""
-        size = tuple(config["image_size"])
+        size = (config["image_size"][0], config["image_size"][1])
         layers, problems = [], []
         for name in (name for name in config["trait_order"] if name in config["traits"]):
             entry = config["traits"][name]
             options, found, option_problems = self._options(name, entry["options"])
             problems += option_problems
-            problems += [p for path in found for p in trait_image_problems(path, size)]
-            layers.append(Layer(name, tuple(options), entry.get("rarity", MAX_RARITY)))
+            checked = []
+            for option in options:
+                timing, file_problems = (
+                    _inspect(option.file, size) if option.file in found else ((0,), [])
+                )
+                problems += file_problems
+                checked.append(replace(option, durations=timing))
+            layers.append(Layer(name, tuple(checked), entry.get("rarity", MAX_RARITY)))
         return tuple(layers), problems
 
     def _options(
@@ -118,6 +124,15 @@ class ConfigManager:
         if path.resolve().is_relative_to(self.traits_dir.resolve()):
             return None
         return f"{where}.file: {path} links outside {self.traits_dir}; copy the image into it"
+
+
+def _inspect(path: Path, size: tuple[int, int]) -> tuple[tuple[int, ...], list[str]]:
+    """A trait file's frame durations and its problems (decode, size, mode, frames)."""
+    try:
+        info = inspect_trait_image(path)
+    except TraitFileError as exc:
+        return (0,), list(exc.problems)
+    return info.durations, info_problems(path, info, size)
 
 
 def layer_reference_problems(config: dict[str, Any], label: str) -> list[str]:

@@ -6,17 +6,13 @@ RARITY_DIGITS = {str(level): level for level in range(1, 6)}
 DEFAULT_OPTION_RARITY = 3
 MAX_RARITY = 5
 
-TRAIT_IMAGE_EXTENSIONS = (".png", ".gif")
+TRAIT_IMAGE_EXTENSIONS = (".png", ".gif", ".webp")
 # Folder names that mean "the bottom layer" when get_traits picks a default order.
 BACKGROUND_NAMES = ("background", "backgrounds", "bg")
 
-# --format value -> (file extension, Pillow format name)
-OUTPUT_FORMATS = {
-    "png": ("png", "PNG"),
-    "jpg": ("jpg", "JPEG"),
-    "jpeg": ("jpg", "JPEG"),
-    "webp": ("webp", "WEBP"),
-}
+STILL_FORMATS = ("png", "jpg", "jpeg", "webp")  # jpeg is written as .jpg
+ANIMATED_FORMATS = ("gif", "webp")
+GIF_DITHERS = ("none", "floyd-steinberg")
 
 DEFAULT_CONFIG = "config.json"
 DEFAULT_RULER = "ruler.json"

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from modules.config_manager import ConfigManager
-from modules.constants import OUTPUT_FORMATS
 from modules.image_processor import ImageProcessor
 from modules.metadata_manager import MetadataManager
 from modules.resource_manager import CircuitBreaker, ResourceManager
@@ -38,7 +37,7 @@ def build_container(settings: GenerationSettings) -> Container:
         model=model,
         image_processor=ImageProcessor(settings.max_memory_mb, settings.cache_size),
         trait_tracker=TraitTracker(model.priority, model.similar_limit),
-        metadata_manager=MetadataManager(spec, OUTPUT_FORMATS[settings.fmt][0]),
+        metadata_manager=MetadataManager(spec, settings.encode_options),
         resource_manager=ResourceManager(delay=settings.retry_delay),
         circuit_breaker=CircuitBreaker(threshold=settings.breaker_threshold),
     )

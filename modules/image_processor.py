@@ -1,6 +1,6 @@
-"""Decoded-layer LRU cache, alpha compositing in trait order, and output encoding."""
+"""Decoded-layer LRU cache and alpha compositing in trait order, for still and animated
+tokens; encoding lives in modules/encoding.py."""
 
-import io
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -8,11 +8,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from modules.constants import OUTPUT_FORMATS
-from modules.trait_images import decode_layer
-
-# JPEG has no alpha: transparent areas are flattened onto white, as viewers show them.
-JPEG_BACKGROUND = (255, 255, 255, 255)
+from modules.animation import effective_timing, token_timeline
+from modules.encoding import EncodeOptions, encode_animation, encode_still
+from modules.trait_images import DecodedLayer, decode_layer
 
 
 @dataclass(frozen=True)
@@ -24,14 +22,6 @@ class CacheStats:
     evictions: int = 0
     bytes_held: int = 0
 
-    def __add__(self, other: "CacheStats") -> "CacheStats":
-        return CacheStats(
-            self.hits + other.hits,
-            self.misses + other.misses,
-            self.evictions + other.evictions,
-            self.bytes_held + other.bytes_held,
-        )
-
     @property
     def hit_rate(self) -> float:
         lookups = self.hits + self.misses
@@ -39,13 +29,13 @@ class CacheStats:
 
 
 class ImageProcessor:
-    """Renders a token from its layer files; each decoded layer is kept in an LRU cache
-    bounded by bytes (`max_memory_mb`) and entries (`cache_size`)."""
+    """Renders a token from its layer files; each decoded layer (all its frames) is kept in
+    an LRU cache bounded by bytes (`max_memory_mb`) and entries (`cache_size`)."""
 
     def __init__(self, max_memory_mb: int, cache_size: int) -> None:
         self.max_bytes = max_memory_mb * 1024 * 1024
         self.max_entries = cache_size
-        self._cache: OrderedDict[Path, Image.Image] = OrderedDict()
+        self._cache: OrderedDict[Path, DecodedLayer] = OrderedDict()
         self._bytes = 0
         self._hits = self._misses = self._evictions = 0
 
@@ -53,59 +43,68 @@ class ImageProcessor:
     def stats(self) -> CacheStats:
         return CacheStats(self._hits, self._misses, self._evictions, self._bytes)
 
-    def layer(self, path: Path) -> Image.Image:
-        """The decoded RGBA layer; callers must not modify it."""
-        image = self._cache.get(path)
-        if image is not None:
+    def layer(self, path: Path) -> DecodedLayer:
+        """The decoded layer; callers must not modify its frames."""
+        decoded = self._cache.get(path)
+        if decoded is not None:
             self._hits += 1
             self._cache.move_to_end(path)
-            return image
+            return decoded
         self._misses += 1
-        image = decode_layer(path)
-        self._remember(path, image)
-        return image
+        decoded = decode_layer(path)
+        self._remember(path, decoded)
+        return decoded
 
-    def _remember(self, path: Path, image: Image.Image) -> None:
-        size = _image_bytes(image)
+    def _remember(self, path: Path, decoded: DecodedLayer) -> None:
+        size = decoded.nbytes
         if size > self.max_bytes or self.max_entries < 1:
             return
         while self._cache and (
             self._bytes + size > self.max_bytes or len(self._cache) >= self.max_entries
         ):
             _, evicted = self._cache.popitem(last=False)
-            self._bytes -= _image_bytes(evicted)
+            self._bytes -= evicted.nbytes
             self._evictions += 1
-        self._cache[path] = image
+        self._cache[path] = decoded
         self._bytes += size
 
     def composite(self, layer_files: Sequence[Path], size: tuple[int, int]) -> Image.Image:
-        """Alpha-composite the layers bottom first onto a transparent canvas."""
-        canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-        for path in layer_files:
-            canvas.alpha_composite(self.layer(path))
-        return canvas
+        """Alpha-composite the layers' first frames bottom first onto a transparent canvas."""
+        return _stack([self.layer(path).frames[0] for path in layer_files], size)
 
     def render(
-        self, layer_files: Sequence[Path], size: tuple[int, int], fmt: str, quality: int
+        self, layer_files: Sequence[Path], size: tuple[int, int], options: EncodeOptions
     ) -> bytes:
-        """The encoded image file of one token."""
-        return encode(self.composite(layer_files, size), fmt, quality)
+        """The encoded image file of one token: animated when any of its layers is."""
+        layers = [self.layer(path) for path in layer_files]
+        moving = [i for i, layer in enumerate(layers) if layer.animated]
+        if not moving:
+            return encode_still(_stack([layer.frames[0] for layer in layers], size), options)
+        timeline = token_timeline(
+            [effective_timing(layers[i].durations, options.gif_duration) for i in moving]
+        )
+        frames = []
+        for indices in timeline.layer_frames:
+            shown = [0] * len(layers)
+            for position, index in zip(moving, indices, strict=True):
+                shown[position] = index
+            frames.append(
+                _stack([lay.frames[i] for lay, i in zip(layers, shown, strict=True)], size)
+            )
+        loop = _loop([layers[i] for i in moving], options)
+        return encode_animation(frames, timeline.durations, loop, options)
 
 
-def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
-    """Encode an RGBA composite; PNG drops alpha when the image is fully opaque (smaller)."""
-    pillow_format = OUTPUT_FORMATS[fmt][1]
-    buffer = io.BytesIO()
-    if pillow_format == "PNG":
-        opaque = image.getchannel("A").getextrema() == (255, 255)
-        (image.convert("RGB") if opaque else image).save(buffer, "PNG")
-    elif pillow_format == "JPEG":
-        flat = Image.alpha_composite(Image.new("RGBA", image.size, JPEG_BACKGROUND), image)
-        flat.convert("RGB").save(buffer, "JPEG", quality=quality)
-    else:
-        image.save(buffer, "WEBP", quality=quality)
-    return buffer.getvalue()
+def _stack(frames: Sequence[Image.Image], size: tuple[int, int]) -> Image.Image:
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    for frame in frames:
+        canvas.alpha_composite(frame)
+    return canvas
 
 
-def _image_bytes(image: Image.Image) -> int:
-    return image.width * image.height * len(image.getbands())
+def _loop(animated: Sequence[DecodedLayer], options: EncodeOptions) -> int:
+    """--gif-loop, else the traits' loop count when they agree, else forever (0)."""
+    if options.gif_loop is not None:
+        return options.gif_loop
+    loops = {layer.loop for layer in animated}
+    return loops.pop() if len(loops) == 1 and None not in loops else 0

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from modules.atomic_io import atomic_write, atomic_write_bytes, atomic_write_json
 from modules.constants import COLLECTION_STATS, COMBINED_METADATA, MAX_RARITY, RARITY_REPORT
+from modules.encoding import EncodeOptions
 from modules.selection import ABSENT, Combo
 from modules.spec import CollectionSpec
 
@@ -32,9 +33,19 @@ class ShareRow:
 class MetadataManager:
     """Builds each token's metadata from its combination; writes the collection files."""
 
-    def __init__(self, spec: CollectionSpec, image_extension: str) -> None:
+    def __init__(self, spec: CollectionSpec, options: EncodeOptions) -> None:
         self.spec = spec
-        self.extension = image_extension
+        self.options = options
+
+    def is_animated(self, combo: Combo) -> bool:
+        return any(
+            value != ABSENT and layer.options[value].animated
+            for layer, value in zip(self.spec.layers, combo, strict=True)
+        )
+
+    def image_file(self, token_id: int, combo: Combo) -> str:
+        """The token's image file name: still and animated tokens have their own format."""
+        return f"{token_id}.{self.options.extension(self.is_animated(combo))}"
 
     def token_metadata(self, token_id: int, combo: Combo) -> dict[str, Any]:
         """OpenSea metadata: name, description, image URI and attributes in trait order."""
@@ -42,7 +53,7 @@ class MetadataManager:
         document: dict[str, Any] = {
             "name": settings.name_template.format(name=settings.name, id=token_id),
             "description": settings.description,
-            "image": f"ipfs://{settings.ipfs_cid}/{token_id}.{self.extension}",
+            "image": f"ipfs://{settings.ipfs_cid}/{self.image_file(token_id, combo)}",
             "attributes": [
                 {"trait_type": layer.name, "value": layer.options[value].name}
                 for layer, value in zip(self.spec.layers, combo, strict=True)

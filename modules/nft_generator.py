@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from modules.animation import animation_problems
 from modules.capacity import Capacity, capacity
 from modules.checkpoint import (
     PlanState,
@@ -20,7 +21,7 @@ from modules.checkpoint import (
 )
 from modules.collection_renderer import CollectionRenderer, ProgressCallback, render_settings_for
 from modules.dependency_container import Container
-from modules.errors import CapacityError, CheckpointError, ConfigError
+from modules.errors import CapacityError, CheckpointError, ConfigError, TraitFileError
 from modules.output_folder import checked_write, collection_files, prepare_output
 from modules.planner import Planner
 from modules.report import Report
@@ -63,10 +64,11 @@ class NFTGenerator:
         """The combination of every token 1..N, continuing a saved plan when resuming;
         checks capacity first and writes nothing."""
         settings, model = self.settings, self.container.model
+        self._check_animation()
         saved = self._saved_plan()
         seed = self._seed(saved)
         inputs = RunInputs(
-            seed, settings.fmt, settings.quality, settings.max_attempts, settings.max_trait_attempts
+            seed, settings.encode_options, settings.max_attempts, settings.max_trait_attempts
         )
         current = fingerprint(self.container.spec, settings.traits_dir, inputs)
         rng, redraws = random.Random(seed), Counter[str]()
@@ -80,6 +82,20 @@ class NFTGenerator:
         combos = planner.tracker.combos
         state = PlanState(current, seed, rng.getstate(), combos, dict(planner.failures))
         return state, Report(settings.num_tokens, seed, limit, planner.failures)
+
+    def _check_animation(self) -> None:
+        """Animated traits that cannot share a token are refused before anything runs."""
+        timings = [
+            {
+                option.durations: str(option.file)
+                for option in reversed(layer.options)
+                if option.animated
+            }
+            for layer in self.container.spec.layers
+        ]
+        problems = animation_problems(timings, self.settings.gif_duration)
+        if problems:
+            raise TraitFileError(*problems)
 
     def _planner(self, rng: random.Random) -> Planner:
         return Planner(

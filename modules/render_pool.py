@@ -9,7 +9,7 @@ from typing import Any
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.checkpoint import token_digest
-from modules.constants import OUTPUT_FORMATS
+from modules.encoding import EncodeOptions
 from modules.errors import GenecatorError
 from modules.image_processor import ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
@@ -20,24 +20,20 @@ class RenderSettings:
     """Everything a worker needs besides the job; sent once per worker."""
 
     image_size: tuple[int, int]
-    fmt: str
-    quality: int
+    options: EncodeOptions
     max_memory_mb: int
     cache_size: int
     image_dir: Path
     metadata_dir: Path
 
-    @property
-    def extension(self) -> str:
-        return OUTPUT_FORMATS[self.fmt][0]
-
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One token: its id, layer files bottom first, and its metadata document."""
+    """One token: its id, layer files bottom first, image file name and metadata document."""
 
     token_id: int
     layer_files: tuple[Path, ...]
+    image_file: str
     metadata: dict[str, Any]
 
 
@@ -67,11 +63,8 @@ def render_token(
     digest = error = None
     fatal = False
     try:
-        data = processor.render(
-            job.layer_files, settings.image_size, settings.fmt, settings.quality
-        )
-        image_path = settings.image_dir / f"{job.token_id}.{settings.extension}"
-        resources.call(atomic_write_bytes, image_path, data)
+        data = processor.render(job.layer_files, settings.image_size, settings.options)
+        resources.call(atomic_write_bytes, settings.image_dir / job.image_file, data)
         metadata_path = settings.metadata_dir / f"{job.token_id}.json"
         resources.call(atomic_write_json, metadata_path, job.metadata)
         digest = token_digest(data)

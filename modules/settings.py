@@ -14,6 +14,7 @@ from modules.constants import (
     SAMPLE_CONFIG,
     SAMPLE_RULER,
 )
+from modules.encoding import EncodeOptions
 from modules.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,25 @@ class GenerationSettings:
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
     retry_delay: float = DEFAULT_RETRY_DELAY
     breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD
+    animated_fmt: str | None = None  # None: webp when fmt is webp, else gif
+    webp_lossless: bool = False
+    gif_dither: str = "none"
+    gif_duration: int | None = None
+    gif_loop: int | None = None
+
+    @property
+    def encode_options(self) -> EncodeOptions:
+        """The output formats, resolved: jpeg is written as jpg."""
+        fmt = "jpg" if self.fmt == "jpeg" else self.fmt
+        return EncodeOptions(
+            fmt=fmt,
+            animated_fmt=self.animated_fmt or ("webp" if fmt == "webp" else "gif"),
+            quality=self.quality,
+            webp_lossless=self.webp_lossless,
+            gif_dither=self.gif_dither,
+            gif_duration=self.gif_duration,
+            gif_loop=self.gif_loop,
+        )
 
 
 def draw_seed() -> int:

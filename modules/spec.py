@@ -15,6 +15,11 @@ class TraitOption:
     file: Path
     weight: int
     digest: str = ""
+    durations: tuple[int, ...] = (0,)  # ms per frame; one entry for a still image
+
+    @property
+    def animated(self) -> bool:
+        return len(self.durations) > 1
 
 
 @dataclass(frozen=True)

@@ -5,27 +5,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from modules.atomic_io import json_bytes
 from modules.checkpoint import token_digest
+from modules.trait_images import DECODE_ERRORS
 
 
 def verify_tokens(
-    expected: Iterable[tuple[int, dict[str, Any]]],
+    expected: Iterable[tuple[int, str, dict[str, Any]]],
     hashes: dict[int, str],
     image_dir: Path,
     metadata_dir: Path,
-    extension: str,
     image_size: tuple[int, int],
 ) -> tuple[dict[int, str], list[int]]:
-    """Split planned tokens (id, metadata) into verified ones (id -> image hash) and ones to
-    render. A token is complete when its metadata file holds exactly the expected document
-    and its image matches the recorded hash or, with none recorded, decodes at full size."""
+    """Split planned tokens (id, image file name, metadata) into verified ones (id -> image
+    hash) and ones to render. A token is complete when its metadata file holds exactly the
+    expected document and its image matches the recorded hash or, with none recorded,
+    decodes (every frame) at full size."""
     verified, todo = {}, []
-    for token_id, metadata in expected:
+    for token_id, image_file, metadata in expected:
         digest = _verified_digest(
-            image_dir / f"{token_id}.{extension}",
+            image_dir / image_file,
             metadata_dir / f"{token_id}.json",
             json_bytes(metadata),
             hashes.get(token_id),
@@ -61,7 +62,8 @@ def _decodes_at(data: bytes, image_size: tuple[int, int]) -> bool:
     """Whether the bytes are a complete image of the expected size."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
+            for frame in ImageSequence.Iterator(image):
+                frame.load()
             return image.size == image_size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (*DECODE_ERRORS, Image.DecompressionBombError):
         return False

@@ -1,15 +1,24 @@
-"""Opening and checking trait image files: one implementation for scan, preflight and render."""
+"""Opening and checking trait image files: one implementation for scan, preflight and render.
+Animated GIF, APNG and WebP traits are read frame by frame; a one-frame file is static."""
 
 import hashlib
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from modules.errors import TraitFileError
 
 # Modes that convert to RGBA without changing colours; others (CMYK, 16-bit, float) are refused.
 SUPPORTED_MODES = frozenset({"RGBA", "RGB", "P", "PA", "L", "LA", "1"})
+# What Pillow raises on damaged data (truncated GIF frames raise struct.error or IndexError).
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+# Browsers show a frame of 0 ms (or none given) for 100 ms; so do we.
+DEFAULT_FRAME_MS = 100
+MAX_TRAIT_FRAMES = 600
 
 
 @dataclass(frozen=True)
@@ -18,25 +27,36 @@ class TraitImageInfo:
 
     size: tuple[int, int]
     mode: str
-    frames: int
+    durations: tuple[int, ...]  # one per frame, in ms
+    loop: int | None  # GIF/WebP loop count (0 = forever); None = not given
+
+    @property
+    def frames(self) -> int:
+        return len(self.durations)
+
+
+@dataclass(frozen=True)
+class DecodedLayer:
+    """A trait's RGBA frames (one for a still image) with their durations in ms."""
+
+    frames: tuple[Image.Image, ...]
+    durations: tuple[int, ...]
+    loop: int | None
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    @property
+    def nbytes(self) -> int:
+        return sum(frame.width * frame.height * 4 for frame in self.frames)
 
 
 def inspect_trait_image(path: Path) -> TraitImageInfo:
-    """Fully decode `path` (so truncation is caught) and report its size, mode and frames."""
-    try:
-        if path.stat().st_size == 0:
-            raise TraitFileError(f"{path}: file is empty (0 bytes); re-export it")
-        with Image.open(path) as image:
-            image.load()
-            return TraitImageInfo(image.size, image.mode, getattr(image, "n_frames", 1))
-    except FileNotFoundError:
-        raise TraitFileError(f"{path}: file not found") from None
-    except UnidentifiedImageError:
-        raise TraitFileError(f"{path}: not an image Pillow can read; re-export it as PNG") from None
-    except Image.DecompressionBombError as exc:
-        raise TraitFileError(f"{path}: refused as a decompression bomb ({exc})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise TraitFileError(f"{path}: cannot decode it ({exc}); re-export it") from None
+    """Fully decode every frame of `path` (so truncation is caught) and describe it."""
+    with _opened(path) as image:
+        durations = tuple(_duration(frame) for frame in _loaded_frames(image))
+        return TraitImageInfo(image.size, image.mode, durations, image.info.get("loop"))
 
 
 def trait_image_problems(path: Path, expected_size: tuple[int, int] | None) -> list[str]:
@@ -60,30 +80,55 @@ def info_problems(
         )
     if info.mode not in SUPPORTED_MODES:
         problems.append(f"{path}: colour mode {info.mode} is not supported; save it as RGBA PNG")
-    if info.frames > 1:
+    if info.frames > MAX_TRAIT_FRAMES:
         problems.append(
-            f"{path}: animated images ({info.frames} frames) are not supported yet; "
-            "use a still PNG or GIF"
+            f"{path}: {info.frames} frames is more than {MAX_TRAIT_FRAMES}; shorten the animation"
         )
     return problems
 
 
-def decode_layer(path: Path) -> Image.Image:
-    """Decode a trait file as an RGBA image (first frame of a GIF)."""
+def decode_layer(path: Path) -> DecodedLayer:
+    """Decode a trait file into RGBA frames (a still image gives one frame)."""
+    with _opened(path) as image:
+        frames, durations = [], []
+        for frame in _loaded_frames(image):
+            frames.append(frame.convert("RGBA"))
+            durations.append(_duration(frame))
+        return DecodedLayer(tuple(frames), tuple(durations), image.info.get("loop"))
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """Open an image, turning every way a file can be unusable into one TraitFileError."""
     try:
+        if path.stat().st_size == 0:
+            raise TraitFileError(f"{path}: file is empty (0 bytes); re-export it")
         with Image.open(path) as image:
-            image.load()
-            return image.convert("RGBA")
+            yield image
     except FileNotFoundError:
-        msg = f"{path}: file not found (removed or renamed after the run started?)"
+        msg = f"{path}: file not found (removed or renamed after it was checked?)"
         raise TraitFileError(msg) from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except UnidentifiedImageError:
+        raise TraitFileError(f"{path}: not an image Pillow can read; re-export it as PNG") from None
+    except Image.DecompressionBombError as exc:
+        raise TraitFileError(f"{path}: refused as a decompression bomb ({exc})") from None
+    except DECODE_ERRORS as exc:
         raise TraitFileError(f"{path}: cannot decode it ({exc}); re-export it") from None
+
+
+def _loaded_frames(image: Image.Image) -> Iterator[Image.Image]:
+    for frame in ImageSequence.Iterator(image):
+        frame.load()
+        yield frame
+
+
+def _duration(frame: Image.Image) -> int:
+    return int(frame.info.get("duration") or DEFAULT_FRAME_MS)
 
 
 def visible_share(path: Path) -> float:
     """Fraction of pixels that are not fully transparent (first frame)."""
-    image = decode_layer(path)
+    image = decode_layer(path).frames[0]
     transparent = image.getchannel("A").histogram()[0]
     return 1 - transparent / (image.width * image.height)
 

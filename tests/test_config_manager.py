@@ -264,7 +264,7 @@ def test_option_without_file_tries_png_and_gif(make_project: Project) -> None:
     root = make_project(BASIC_LAYERS, config)
 
     assert problems(root) == [
-        f"{hat_option(1)}: no file Crwn.png or Crwn.gif in {root / 'traits' / 'Hat'}"
+        f"{hat_option(1)}: no file Crwn.png or Crwn.gif or Crwn.webp in {root / 'traits' / 'Hat'}"
         "; did you mean 'Crown.png'?"
     ]
 

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from modules import image_processor
-from modules.image_processor import ImageProcessor, encode
+from modules.encoding import EncodeOptions, encode_still
+from modules.image_processor import ImageProcessor
 
 RED = (255, 0, 0, 255)
 BLUE = (0, 0, 255, 255)
@@ -109,6 +110,10 @@ def test_zero_cache_size_caches_nothing(layers):
     assert (processor.stats.hits, processor.stats.misses, processor.stats.bytes_held) == (0, 2, 0)
 
 
+def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
+    return encode_still(image, EncodeOptions("jpg" if fmt == "jpeg" else fmt, "gif", quality))
+
+
 def decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -153,3 +158,11 @@ def test_encoding_is_deterministic(layers):
     image = ImageProcessor(16, 8).composite([layers["bg"], layers["glass"]], (8, 8))
     for fmt in ("png", "jpg", "webp"):
         assert encode(image, fmt, 80) == encode(image.copy(), fmt, 80)
+
+
+def test_lossless_webp_keeps_every_pixel():
+    image = Image.effect_noise((32, 32), 60).convert("RGBA")
+    image.putpixel((0, 0), (1, 2, 3, 4))
+    data = encode_still(image, EncodeOptions("webp", "webp", 90, webp_lossless=True))
+    assert decode(data).convert("RGBA").tobytes() == image.tobytes()
+    assert data != encode(image, "webp", 90)

@@ -1,0 +1,318 @@
+"""Animated traits: timing alignment, compositing in trait order, GIF/WebP output, options,
+mixed collections and preflight."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageSequence
+
+from main import cli
+from modules.animation import animation_problems, output_frame_count, token_timeline
+from modules.encoding import EncodeOptions
+from modules.image_processor import ImageProcessor
+from tests.conftest import write_json
+
+SIZE = (8, 8)
+CLEAR = (0, 0, 0, 0)
+
+
+def square(colour: tuple, corner: tuple[int, int], size: int = 4) -> Image.Image:
+    """A transparent 8x8 canvas with one opaque square."""
+    image = Image.new("RGBA", SIZE, CLEAR)
+    image.paste(Image.new("RGBA", (size, size), colour), corner)
+    return image
+
+
+def save_animation(path: Path, frames: list[Image.Image], duration: int, loop: int = 0) -> None:
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], duration=duration, loop=loop, disposal=2
+    )
+
+
+BLINK = [square(c, (0, 0)) for c in [(255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255)]]
+SPIN = [square(c, (4, 4)) for c in [(255, 255, 0, 255), (0, 255, 255, 255)]]
+BACKGROUND = Image.new("RGBA", SIZE, (20, 30, 40, 255))
+
+
+def decoded_frames(path: Path) -> tuple[list[Image.Image], list[int], int | None]:
+    with Image.open(path) as image:
+        frames, durations = [], []
+        for frame in ImageSequence.Iterator(image):
+            frames.append(frame.convert("RGBA"))
+            durations.append(frame.info.get("duration"))
+        return frames, durations, image.info.get("loop")
+
+
+def expected_frame(*layers: Image.Image) -> Image.Image:
+    canvas = Image.new("RGBA", SIZE, CLEAR)
+    for layer in layers:
+        canvas.alpha_composite(layer)
+    return canvas
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+def test_equal_timings_keep_their_frames():
+    timeline = token_timeline([(100, 100, 100)])
+    assert timeline.durations == (100, 100, 100)
+    assert timeline.layer_frames == ((0,), (1,), (2,))
+
+
+def test_frame_counts_align_on_their_least_common_multiple():
+    timeline = token_timeline([(100,) * 2, (100,) * 3])
+    assert timeline.durations == (100,) * 6
+    assert timeline.layer_frames == ((0, 0), (1, 1), (0, 2), (1, 0), (0, 1), (1, 2))
+
+
+def test_different_durations_get_a_frame_wherever_a_layer_changes():
+    timeline = token_timeline([(100, 100, 100), (150, 150)])
+    assert timeline.durations == (100, 50, 50, 100)
+    assert timeline.layer_frames == ((0, 0), (1, 0), (1, 1), (2, 1))
+    assert sum(timeline.durations) == 300
+
+
+def test_uneven_frame_durations_are_kept():
+    timeline = token_timeline([(50, 250)])
+    assert timeline.durations == (50, 250)
+
+
+def test_output_frame_count_stops_past_the_limit():
+    assert output_frame_count([(100,) * 4, (100,) * 6]) == 12
+    assert output_frame_count([(1000,), (1001,)], limit=50) == 51
+
+
+def test_preflight_names_traits_that_cannot_share_a_token():
+    problems = animation_problems([{(100,) * 3: "a.gif"}, {(1000, 1001): "b.gif"}], None)
+    assert len(problems) == 1
+    assert problems[0].startswith("a.gif (3 frames, 300 ms) + b.gif (2 frames, 2001 ms)")
+    assert "--gif-duration" in problems[0]
+    # With one duration for every frame, only the frame counts matter: lcm(3, 2) = 6.
+    assert animation_problems([{(100,) * 3: "a.gif"}, {(1000, 1001): "b.gif"}], 80) == []
+
+
+def test_traits_in_the_same_layer_are_never_combined():
+    assert animation_problems([{(1000,) * 3: "a.gif", (1001,) * 2: "b.gif"}], None) == []
+
+
+# --- compositing -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def layer_files(tmp_path: Path) -> dict[str, Path]:
+    paths = {
+        name: tmp_path / f"{name}.{ext}"
+        for name, ext in [("bg", "png"), ("blink", "gif"), ("spin", "gif"), ("hat", "png")]
+    }
+    BACKGROUND.save(paths["bg"])
+    save_animation(paths["blink"], BLINK, 100)
+    save_animation(paths["spin"], SPIN, 150, loop=3)
+    square((255, 255, 255, 255), (2, 2)).save(paths["hat"])  # static, over the animations
+    return paths
+
+
+@pytest.mark.parametrize("fmt", ["gif", "webp"])
+def test_each_output_frame_is_the_composite_of_each_layers_frame(layer_files, tmp_path, fmt):
+    options = EncodeOptions("png", fmt, 90, webp_lossless=True)
+    order = [layer_files[n] for n in ("bg", "blink", "spin", "hat")]
+    data = ImageProcessor(16, 8).render(order, SIZE, options)
+    out = tmp_path / f"token.{fmt}"
+    out.write_bytes(data)
+    frames, durations, _ = decoded_frames(out)
+    timeline = token_timeline([(100,) * 3, (150,) * 2])
+    assert durations == list(timeline.durations)
+    hat = Image.open(layer_files["hat"]).convert("RGBA")
+    for frame, (blink, spin) in zip(frames, timeline.layer_frames, strict=True):
+        # Few colours: the GIF palette holds them exactly, so no tolerance is needed.
+        assert (
+            frame.tobytes() == expected_frame(BACKGROUND, BLINK[blink], SPIN[spin], hat).tobytes()
+        )
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_animated_layer_keeps_its_place_in_trait_order(layer_files, tmp_path, position):
+    """An animated layer under a static one is covered by it, as the trait order says."""
+    statics = [layer_files["bg"], layer_files["hat"]]
+    order = [*statics[:position], layer_files["blink"], *statics[position:]]
+    data = ImageProcessor(16, 8).render(order, SIZE, EncodeOptions("png", "gif", 90))
+    frames, _, _ = decoded_frames(io.BytesIO(data))  # type: ignore[arg-type]
+    hat = Image.open(layer_files["hat"]).convert("RGBA")
+    layers = [BACKGROUND, hat]
+    for index, frame in enumerate(frames):
+        stack = [*layers[:position], BLINK[index], *layers[position:]]
+        assert frame.tobytes() == expected_frame(*stack).tobytes()
+
+
+def test_gif_keeps_transparency_where_nothing_is_drawn(layer_files):
+    data = ImageProcessor(16, 8).render(
+        [layer_files["blink"]], SIZE, EncodeOptions("png", "gif", 90)
+    )
+    frames, _, _ = decoded_frames(io.BytesIO(data))  # type: ignore[arg-type]
+    assert frames[0].getpixel((7, 7))[3] == 0
+    assert frames[0].getpixel((0, 0)) == (255, 0, 0, 255)
+
+
+def test_opaque_black_is_not_mistaken_for_the_transparent_index(tmp_path):
+    black = tmp_path / "black.gif"
+    save_animation(black, [square((0, 0, 0, 255), (0, 0)), square((0, 0, 0, 255), (4, 4))], 100)
+    data = ImageProcessor(16, 8).render([black], SIZE, EncodeOptions("png", "gif", 90))
+    frames, _, _ = decoded_frames(io.BytesIO(data))  # type: ignore[arg-type]
+    assert frames[0].getpixel((0, 0)) == (0, 0, 0, 255)
+    assert frames[0].getpixel((7, 7))[3] == 0
+
+
+def test_gif_duration_and_loop_options_take_effect(layer_files):
+    options = EncodeOptions("png", "gif", 90, gif_duration=70, gif_loop=2)
+    data = ImageProcessor(16, 8).render([layer_files["blink"], layer_files["spin"]], SIZE, options)
+    frames, durations, loop = decoded_frames(io.BytesIO(data))  # type: ignore[arg-type]
+    assert len(frames) == 6  # 3 and 2 frames of one length align after lcm(3, 2)
+    assert durations == [70] * 6
+    assert loop == 2
+
+
+def test_loop_defaults_to_the_traits_own(layer_files):
+    data = ImageProcessor(16, 8).render(
+        [layer_files["spin"]], SIZE, EncodeOptions("png", "gif", 90)
+    )
+    assert decoded_frames(io.BytesIO(data))[2] == 3  # type: ignore[arg-type]
+
+
+def test_dithering_choice_changes_the_gif(tmp_path):
+    channels = (Image.linear_gradient("L"), Image.radial_gradient("L"))
+    colourful = Image.merge("RGB", (*channels, channels[0].rotate(90))).resize((64, 64))
+    gradient = [colourful.convert("RGBA"), colourful.convert("RGBA").rotate(90)]
+    path = tmp_path / "g.png"  # an APNG trait: full colour, unlike a GIF
+    save_animation(path, gradient, 100)
+    plain = ImageProcessor(64, 8).render([path], (64, 64), EncodeOptions("png", "gif", 90))
+    dithered = ImageProcessor(64, 8).render(
+        [path], (64, 64), EncodeOptions("png", "gif", 90, gif_dither="floyd-steinberg")
+    )
+    assert plain != dithered
+
+
+# --- whole runs ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def animated_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Background (static), Eyes (one animated option), Hat (optional, one animated option)."""
+    traits = tmp_path / "traits"
+    for layer in ("Background", "Eyes", "Hat"):
+        (traits / layer).mkdir(parents=True)
+    BACKGROUND.save(traits / "Background" / "Dark.png")
+    Image.new("RGBA", SIZE, (200, 100, 50, 255)).save(traits / "Background" / "Warm.png")
+    save_animation(traits / "Eyes" / "Blink.gif", BLINK, 100)
+    square((9, 9, 9, 255), (0, 0)).save(traits / "Eyes" / "Still.png")
+    save_animation(traits / "Hat" / "Spin.gif", SPIN, 150)
+    square((250, 250, 250, 255), (4, 4)).save(traits / "Hat" / "Cap.png")
+    config = {
+        "trait_order": ["Background", "Eyes", "Hat"],
+        "image_size": list(SIZE),
+        "ipfs_cid": "cid",
+        "traits": {
+            "Background": {
+                "options": [
+                    {"name": "Dark", "file": "Dark.png"},
+                    {"name": "Warm", "file": "Warm.png"},
+                ]
+            },
+            "Eyes": {
+                "options": [
+                    {"name": "Blink", "file": "Blink.gif"},
+                    {"name": "Still", "file": "Still.png"},
+                ]
+            },
+            "Hat": {
+                "rarity": 3,
+                "options": [
+                    {"name": "Spin", "file": "Spin.gif"},
+                    {"name": "Cap", "file": "Cap.png"},
+                ],
+            },
+        },
+    }
+    write_json(tmp_path / "config.json", config)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["--workers", "1", "--seed", "5", *args])
+
+
+def test_mixed_collection_names_each_token_by_its_kind(animated_project):
+    result = run("-n", "12")
+    assert result.exit_code == 0, result.output
+    for token_id in range(1, 13):
+        metadata = json.loads(
+            (animated_project / "output" / "metadata" / f"{token_id}.json").read_text()
+        )
+        values = {a["value"] for a in metadata["attributes"]}
+        animated = bool(values & {"Blink", "Spin"})
+        name = f"{token_id}.{'gif' if animated else 'png'}"
+        assert metadata["image"] == f"ipfs://cid/{name}"
+        assert (
+            "animation_url" not in metadata
+        )  # OpenSea's animation_url takes video/3D/HTML, not GIF
+        assert (animated_project / "output" / "image" / name).is_file()
+        with Image.open(animated_project / "output" / "image" / name) as image:
+            assert (getattr(image, "n_frames", 1) > 1) == animated
+            assert image.format == ("GIF" if animated else "PNG")
+
+
+def test_webp_format_makes_animated_tokens_animated_webp(animated_project):
+    assert run("-n", "12", "--format", "webp").exit_code == 0
+    images = sorted(p.name for p in (animated_project / "output" / "image").iterdir())
+    assert images
+    assert all(name.endswith(".webp") for name in images)
+    animated = [
+        n
+        for n in images
+        if getattr(Image.open(animated_project / "output" / "image" / n), "n_frames", 1) > 1
+    ]
+    assert animated
+
+
+def test_animated_format_option_overrides(animated_project):
+    assert run("-n", "12", "--format", "jpg", "--animated-format", "webp").exit_code == 0
+    suffixes = {p.suffix for p in (animated_project / "output" / "image").iterdir()}
+    assert suffixes == {".jpg", ".webp"}
+
+
+def test_animated_output_is_identical_for_any_worker_count(animated_project):
+    assert run("-n", "12", "-o", "one").exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(cli, ["--workers", "2", "--seed", "5", "-n", "12", "-o", "two"])
+        .exit_code
+        == 0
+    )
+    one, two = animated_project / "one", animated_project / "two"
+    files = sorted(
+        p.relative_to(one) for p in one.rglob("*") if p.is_file() and p.name != "runs.jsonl"
+    )
+    assert files
+    for path in files:
+        assert (one / path).read_bytes() == (two / path).read_bytes(), path
+
+
+def test_truncated_animation_is_refused_before_rendering(animated_project):
+    blink = animated_project / "traits" / "Eyes" / "Blink.gif"
+    blink.write_bytes(blink.read_bytes()[:-40])
+    result = run("-n", "4")
+    assert result.exit_code == 1
+    assert f"{Path('traits') / 'Eyes' / 'Blink.gif'}: cannot decode it" in result.output
+    assert not (animated_project / "output").exists()
+
+
+def test_animations_that_cannot_align_are_refused_before_rendering(animated_project):
+    save_animation(animated_project / "traits" / "Hat" / "Spin.gif", SPIN, 1001)
+    save_animation(animated_project / "traits" / "Eyes" / "Blink.gif", BLINK, 999)
+    result = run("-n", "4")
+    assert result.exit_code == 1
+    assert "together they need more than 600 output frames" in result.output
+    assert not (animated_project / "output").exists()
+    assert run("-n", "4", "--gif-duration", "100").exit_code == 0
