@@ -18,7 +18,7 @@ from modules.trait_scan import scan_traits
     type=click.Path(path_type=Path),
     default=DEFAULT_TRAITS,
     show_default=True,
-    help="Folder with one sub-folder of .png/.gif trait images per layer.",
+    help="Folder with one sub-folder of .png/.gif/.webp trait images per layer.",
 )
 @click.option(
     "-o",

@@ -102,7 +102,7 @@ class ConfigManager:
     def _option_file(
         self, folder: Path, listing: dict[str, Path], entry: dict, where: str
     ) -> tuple[Path, str | None]:
-        """The option's image: its `file`, else `{name}.png`/`.gif` (extension case ignored).
+        """The option's image: its `file`, else `{name}` + .png/.gif/.webp (extension case ignored).
         With a problem, the path returned is only the expected location."""
         names = (
             [entry["file"]]

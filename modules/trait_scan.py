@@ -124,7 +124,7 @@ def _trait_files(folder: Path) -> list[Path]:
         elif path.suffix.lower() in TRAIT_IMAGE_EXTENSIONS:
             files.append(path)
         else:
-            logger.warning("%s: not a .png or .gif file; ignored", path)
+            logger.warning("%s: not a .png, .gif or .webp image; ignored", path)
     return files
 
 
@@ -134,7 +134,7 @@ def _image_size_and_problems(
     """The most common image size (so one odd file is the one reported), and every
     problem measured against it."""
     problems = [
-        f"{traits_dir / name}: layer folder has no .png or .gif files; add images or remove it"
+        f"{traits_dir / name}: layer folder has no .png, .gif or .webp images; add some or remove it"
         for name, paths in files.items()
         if not paths
     ]

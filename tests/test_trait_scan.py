@@ -150,7 +150,7 @@ def test_scan_ignores_other_files_with_a_warning(
         "Crown_5.png",
     ]
     assert [r.getMessage() for r in caplog.records] == [
-        f"{notes}: not a .png or .gif file; ignored"
+        f"{notes}: not a .png, .gif or .webp image; ignored"
     ]
 
 
@@ -221,7 +221,7 @@ def test_scan_reports_every_problem_at_once(tmp_path: Path) -> None:
 
     assert len(info.value.problems) == 3
     assert info.value.problems[0] == (
-        f"{traits / 'Eyes'}: layer folder has no .png or .gif files; add images or remove it"
+        f"{traits / 'Eyes'}: layer folder has no .png, .gif or .webp images; add some or remove it"
     )
 
 
@@ -234,7 +234,7 @@ def test_scan_reports_empty_layer_folder(tmp_path: Path) -> None:
         scan_traits(traits)
 
     assert info.value.problems == (
-        f"{traits / 'Eyes'}: layer folder has no .png or .gif files; add images or remove it",
+        f"{traits / 'Eyes'}: layer folder has no .png, .gif or .webp images; add some or remove it",
     )
 
 
