@@ -894,10 +894,27 @@ TRAITS: dict[str, dict[str, Callable[[], Image.Image]]] = {
 }
 
 
+# Animated traits: frame drawers and their durations in ms. Saved as APNG, which keeps the
+# soft alpha edges that a GIF's one-bit transparency would lose.
+ANIMATED: dict[str, dict[str, tuple[tuple[Callable[[], Image.Image], ...], tuple[int, ...]]]] = {
+    "Eyes": {
+        "Blink_2": ((eyes_round, eyes_sleepy, eyes_happy, eyes_sleepy), (1600, 70, 110, 70)),
+    },
+}
+
+
 def planned_files(out: Path) -> Iterable[tuple[Path, Callable[[], Image.Image]]]:
     for layer, traits in TRAITS.items():
         for name, draw in traits.items():
             yield out / layer / f"{name}.png", draw
+
+
+def planned_animations(
+    out: Path,
+) -> Iterable[tuple[Path, tuple[Callable[[], Image.Image], ...], tuple[int, ...]]]:
+    for layer, traits in ANIMATED.items():
+        for name, (drawers, durations) in traits.items():
+            yield out / layer / f"{name}.png", drawers, durations
 
 
 def render(draw: Callable[[], Image.Image]) -> Image.Image:
@@ -907,12 +924,23 @@ def render(draw: Callable[[], Image.Image]) -> Image.Image:
 def write_traits(out: Path) -> list[Path]:
     """Draw every trait into out/<Layer>/<Name>.png, replacing only those files."""
     plan = list(planned_files(out))
-    for path, _ in plan:
+    animations = list(planned_animations(out))
+    for path in [path for path, _ in plan] + [path for path, _, _ in animations]:
         path.unlink(missing_ok=True)
     for path, draw in plan:
         path.parent.mkdir(parents=True, exist_ok=True)
         render(draw).save(path, format="PNG", optimize=True)
-    return [path for path, _ in plan]
+    for path, drawers, durations in animations:
+        frames = [render(draw) for draw in drawers]
+        frames[0].save(
+            path,
+            format="PNG",
+            save_all=True,
+            append_images=frames[1:],
+            duration=list(durations),
+            loop=0,
+        )
+    return [path for path, _ in plan] + [path for path, _, _ in animations]
 
 
 @click.command()
