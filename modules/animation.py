@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, product
 
+from modules.spec import CollectionSpec
+
 MAX_OUTPUT_FRAMES = 600
 # Beyond this many combinations of distinct timings, check them all together (stricter).
 MAX_CHECKED_CHOICES = 10_000
@@ -90,3 +92,12 @@ def _too_long(picked: list[tuple[Timing, str]]) -> list[str]:
         f"{files}: together they need more than {MAX_OUTPUT_FRAMES} output frames; "
         "give them the same timing or set --gif-duration"
     ]
+
+
+def spec_animation_problems(spec: CollectionSpec, frame_ms: int | None) -> list[str]:
+    """animation_problems for a collection: each layer's distinct animated timings."""
+    timings = [
+        {o.durations: str(o.file) for o in reversed(layer.options) if o.animated}
+        for layer in spec.layers
+    ]
+    return animation_problems(timings, frame_ms)

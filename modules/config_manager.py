@@ -1,5 +1,6 @@
 """Load config.json + ruler.json + trait files into a frozen, validated CollectionSpec."""
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Formatter
@@ -15,8 +16,16 @@ from modules.constants import (
 from modules.errors import ConfigError, TraitFileError
 from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_images import file_digest, info_problems, inspect_trait_image
+from modules.trait_images import (
+    TraitImageInfo,
+    file_digest,
+    info_problems,
+    info_warnings,
+    inspect_trait_image,
+)
 from modules.validation import did_you_mean, read_json, schema_problems
+
+logger = logging.getLogger(__name__)
 
 EMPTY_RULER: dict[str, Any] = {"rules": []}
 
@@ -30,7 +39,15 @@ class ConfigManager:
     traits_dir: Path
 
     def load(self) -> CollectionSpec:
-        """Validate everything and return the spec, or raise ConfigError listing all problems."""
+        """Validate everything and return the spec, or raise ConfigError listing all problems;
+        warnings are logged."""
+        spec, warnings = self.load_with_warnings()
+        for warning in warnings:
+            logger.info("%s", warning)
+        return spec
+
+    def load_with_warnings(self) -> tuple[CollectionSpec, list[str]]:
+        """The spec and the trait-file warnings (see trait_images.info_warnings)."""
         config = read_json(self.config_path)
         ruler = read_json(self.ruler_path) if self.ruler_path else EMPTY_RULER
         label, ruler_label = self.config_path.name, self._ruler_label()
@@ -39,7 +56,7 @@ class ConfigManager:
         if problems:
             raise ConfigError(*problems)
         reference_problems = layer_reference_problems(config, label)
-        layers, problems = self._layers(config)
+        layers, problems, warnings = self._layers(config)
         problems += reference_problems + metadata_problems(config, label)
         rules: tuple[Rule, ...] = ()
         if not reference_problems:  # rules refer to layers by position: needs a full order
@@ -47,28 +64,30 @@ class ConfigManager:
             problems += rule_problems
         if problems:
             raise ConfigError(*problems)
-        return _spec(config, layers, rules)
+        return _spec(config, layers, rules), warnings
 
     def _ruler_label(self) -> str:
         return self.ruler_path.name if self.ruler_path else "ruler.json"
 
-    def _layers(self, config: dict[str, Any]) -> tuple[tuple[Layer, ...], list[str]]:
-        """Every layer named in both trait_order and traits, with all its file problems."""
+    def _layers(self, config: dict[str, Any]) -> tuple[tuple[Layer, ...], list[str], list[str]]:
+        """Every layer named in both trait_order and traits, with its files' problems and
+        warnings."""
         size = (config["image_size"][0], config["image_size"][1])
-        layers, problems = [], []
-        for name in (name for name in config["trait_order"] if name in config["traits"]):
+        layers, problems, warnings = [], [], []
+        names = [name for name in config["trait_order"] if name in config["traits"]]
+        for position, name in enumerate(names):
             entry = config["traits"][name]
             options, found, option_problems = self._options(name, entry["options"])
             problems += option_problems
             checked = []
             for option in options:
-                timing, file_problems = (
-                    _inspect(option.file, size) if option.file in found else ((0,), [])
-                )
-                problems += file_problems
-                checked.append(replace(option, durations=timing))
+                info = _inspect(option.file, size, problems) if option.file in found else None
+                if info is not None:
+                    warnings += info_warnings(option.file, info, bottom=position == 0)
+                    option = replace(option, durations=info.durations)
+                checked.append(option)
             layers.append(Layer(name, tuple(checked), entry.get("rarity", MAX_RARITY)))
-        return tuple(layers), problems
+        return tuple(layers), problems, warnings
 
     def _options(
         self, layer: str, entries: list[dict]
@@ -126,13 +145,15 @@ class ConfigManager:
         return f"{where}.file: {path} links outside {self.traits_dir}; copy the image into it"
 
 
-def _inspect(path: Path, size: tuple[int, int]) -> tuple[tuple[int, ...], list[str]]:
-    """A trait file's frame durations and its problems (decode, size, mode, frames)."""
+def _inspect(path: Path, size: tuple[int, int], problems: list[str]) -> TraitImageInfo | None:
+    """A trait file's description, adding its problems (decode, size, mode, frames)."""
     try:
         info = inspect_trait_image(path)
     except TraitFileError as exc:
-        return (0,), list(exc.problems)
-    return info.durations, info_problems(path, info, size)
+        problems += exc.problems
+        return None
+    problems += info_problems(path, info, size)
+    return info
 
 
 def layer_reference_problems(config: dict[str, Any], label: str) -> list[str]:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from modules.animation import animation_problems
+from modules.animation import spec_animation_problems
 from modules.capacity import Capacity, capacity
 from modules.checkpoint import (
     PlanState,
@@ -85,15 +85,7 @@ class NFTGenerator:
 
     def _check_animation(self) -> None:
         """Animated traits that cannot share a token are refused before anything runs."""
-        timings = [
-            {
-                option.durations: str(option.file)
-                for option in reversed(layer.options)
-                if option.animated
-            }
-            for layer in self.container.spec.layers
-        ]
-        problems = animation_problems(timings, self.settings.gif_duration)
+        problems = spec_animation_problems(self.container.spec, self.settings.gif_duration)
         if problems:
             raise TraitFileError(*problems)
 

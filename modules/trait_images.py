@@ -29,6 +29,9 @@ class TraitImageInfo:
     mode: str
     durations: tuple[int, ...]  # one per frame, in ms
     loop: int | None  # GIF/WebP loop count (0 = forever); None = not given
+    alpha_range: tuple[int, int] = (255, 255)  # lowest and highest alpha over all frames
+    colour_profile: bool = False
+    sixteen_bit: bool = False
 
     @property
     def frames(self) -> int:
@@ -55,8 +58,20 @@ class DecodedLayer:
 def inspect_trait_image(path: Path) -> TraitImageInfo:
     """Fully decode every frame of `path` (so truncation is caught) and describe it."""
     with _opened(path) as image:
-        durations = tuple(_duration(frame) for frame in _loaded_frames(image))
-        return TraitImageInfo(image.size, image.mode, durations, image.info.get("loop"))
+        sixteen_bit = any(";16" in str(tile.args) for tile in getattr(image, "tile", []))
+        durations, alphas = [], []
+        for frame in _loaded_frames(image):
+            durations.append(_duration(frame))
+            alphas += frame.convert("RGBA").getchannel("A").getextrema()
+        return TraitImageInfo(
+            size=image.size,
+            mode=image.mode,
+            durations=tuple(durations),
+            loop=image.info.get("loop"),
+            alpha_range=(min(alphas), max(alphas)),
+            colour_profile=bool(image.info.get("icc_profile")),
+            sixteen_bit=sixteen_bit or image.mode.startswith("I;16"),
+        )
 
 
 def trait_image_problems(path: Path, expected_size: tuple[int, int] | None) -> list[str]:
@@ -85,6 +100,29 @@ def info_problems(
             f"{path}: {info.frames} frames is more than {MAX_TRAIT_FRAMES}; shorten the animation"
         )
     return problems
+
+
+def info_warnings(path: Path, info: TraitImageInfo, bottom: bool) -> list[str]:
+    """Things that are allowed but usually mistakes: colours that will shift, or a layer that
+    hides everything under it or draws nothing."""
+    warnings = []
+    if info.colour_profile:
+        warnings.append(
+            f"{path}: has an embedded colour profile, which compositing ignores, so colours "
+            "may shift; convert it to sRGB and save it without the profile"
+        )
+    if info.sixteen_bit:
+        warnings.append(f"{path}: 16 bits per channel are cut to 8; save it as 8-bit")
+    if not bottom and info.alpha_range[0] == 255:
+        warnings.append(
+            f"{path}: fully opaque, so it hides every layer below it; "
+            "give it a transparent background or move its layer to the bottom"
+        )
+    if info.alpha_range[1] == 0:
+        warnings.append(
+            f"{path}: fully transparent, so it draws nothing (fine for a 'none' option)"
+        )
+    return warnings
 
 
 def decode_layer(path: Path) -> DecodedLayer:

@@ -134,7 +134,8 @@ def _image_size_and_problems(
     """The most common image size (so one odd file is the one reported), and every
     problem measured against it."""
     problems = [
-        f"{traits_dir / name}: layer folder has no .png, .gif or .webp images; add some or remove it"
+        f"{traits_dir / name}: layer folder has no .png, .gif or .webp images; add some or remove"
+        " it"
         for name, paths in files.items()
         if not paths
     ]
