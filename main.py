@@ -25,7 +25,8 @@ from modules.constants import (
 )
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
-from modules.report import plan_lines
+from modules.report import plan_lines, statistics_lines
+from modules.resource_manager import get_circuit_breaker_status
 from modules.settings import GenerationSettings, locate_inputs
 
 
@@ -174,6 +175,12 @@ from modules.settings import GenerationSettings, locate_inputs
     show_default=True,
     help="Stop the run after this many consecutive token failures.",
 )
+@click.option(
+    "--enable-performance-stats",
+    is_flag=True,
+    help="Print run statistics (cache, speed, failures, retries, circuit breaker) and add them "
+    "to collection_stats.json (which then differs from run to run).",
+)
 @log_level_option
 @click.pass_context
 def cli(
@@ -202,6 +209,7 @@ def cli(
     checkpoint_every: int,
     retry_delay: float,
     circuit_breaker_threshold: int,
+    enable_performance_stats: bool,
     log_level: str,
 ) -> None:
     """Generate a unique layered-trait collection with OpenSea metadata."""
@@ -236,6 +244,7 @@ def cli(
             gif_dither=gif_dither,
             gif_duration=gif_duration,
             gif_loop=gif_loop,
+            performance_stats=enable_performance_stats,
         )
         return generate(settings)
 
@@ -252,6 +261,9 @@ def generate(settings: GenerationSettings) -> int:
         click.echo("\n".join(plan_lines(report, rows)))
     else:
         click.echo("\n".join(report.summary_lines()))
+    if settings.performance_stats and not settings.dry_run:
+        statistics = report.statistics(get_circuit_breaker_status())
+        click.echo("\n".join(statistics_lines(statistics)))
     return report.exit_code
 
 

@@ -2,6 +2,7 @@
 out to the pool, record hashes as checkpoints, stop cleanly, publish when complete."""
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class CollectionRenderer:
 
     def run(self, combos: Sequence[Combo]) -> None:
         """Render what is missing; write the collection files once every token exists."""
+        started = time.perf_counter()
         todo = self._verify_existing(combos)
         self.report.reused = len(self.hashes)
         self.on_progress(len(self.hashes))
@@ -49,6 +51,7 @@ class CollectionRenderer:
             self._render(todo, combos)
         finally:
             self._write(self.ledger.flush)
+            self.report.seconds = time.perf_counter() - started
         if self.report.done == len(combos):
             self._write(self.ledger.finish, self.hashes)
             self._write(
@@ -101,6 +104,7 @@ class CollectionRenderer:
     def _record(self, result: RenderResult) -> None:
         self.report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)
         self.report.retries += result.retries
+        self.report.cache_bytes[result.worker] = result.cache_bytes
         self.container.circuit_breaker.record(result.error is None)
         if result.digest is not None:
             self.hashes[result.token_id] = result.digest
@@ -137,12 +141,15 @@ class CollectionRenderer:
 
     def _stats(self) -> dict[str, object]:
         report = self.report
-        return {
+        stats: dict[str, object] = {
             "capacity": {"count": report.capacity.count, "exact": report.capacity.exact},
             "planning_redraws": dict(report.planning_failures),
             "seed": report.seed,
             "tokens": report.done,
         }
+        if self.settings.performance_stats:  # opt-in: these figures differ from run to run
+            stats["performance"] = report.statistics(self.container.circuit_breaker.status())
+        return stats
 
     def _write(self, action: Callable[..., None], *args: object) -> None:
         checked_write(self.container.resource_manager, self.settings.output_dir, action, *args)

@@ -3,7 +3,6 @@ render what is missing, then publish the collection files and log the run."""
 
 import logging
 import random
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,7 +44,7 @@ class NFTGenerator:
         if self.settings.dry_run:
             report.planned_only = True
             return state.combos, report
-        started_at, started = utc_now(), time.perf_counter()
+        started_at = utc_now()
         image_dir, metadata_dir = prepare_output(
             self.settings.output_dir, self.settings.force, self.settings.resume
         )
@@ -56,7 +55,6 @@ class NFTGenerator:
         CollectionRenderer(self.container, self.settings, render_settings, report, on_progress).run(
             state.combos
         )
-        report.seconds = time.perf_counter() - started
         self._log_run(state, report, started_at)
         return state.combos, report
 

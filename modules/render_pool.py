@@ -1,6 +1,7 @@
 """Render tokens in worker processes: small picklable jobs in, small results out."""
 
 import multiprocessing
+import os
 import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class RenderResult:
     cache_hits: int
     cache_misses: int
     retries: int
+    worker: int  # process id, to sum the memory each worker's cache holds
+    cache_bytes: int
 
 
 def render_token(
@@ -82,6 +85,8 @@ def render_token(
         cache_hits=after.hits - before.hits,
         cache_misses=after.misses - before.misses,
         retries=resources.retries - retries,
+        worker=os.getpid(),
+        cache_bytes=after.bytes_held,
     )
 
 

@@ -28,6 +28,7 @@ class Report:
     failed: dict[int, str] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    cache_bytes: dict[int, int] = field(default_factory=dict)  # per worker process
     retries: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
@@ -59,6 +60,26 @@ class Report:
 
     def failures_by_reason(self) -> dict[str, int]:
         return dict(Counter(error.rsplit(": ", 1)[-1] for error in self.failed.values()))
+
+    def statistics(self, breaker: dict[str, object]) -> dict[str, object]:
+        """Run statistics for --enable-performance-stats (they vary from run to run)."""
+        lookups = self.cache_hits + self.cache_misses
+        return {
+            "images_per_second": round(self.written / self.seconds, 2) if self.seconds else 0.0,
+            "seconds": round(self.seconds, 3),
+            "tokens_written": self.written,
+            "tokens_reused": self.reused,
+            "layer_cache": {
+                "hits": self.cache_hits,
+                "misses": self.cache_misses,
+                "hit_rate": round(self.cache_hits / lookups, 4) if lookups else 0.0,
+                "megabytes_held": round(sum(self.cache_bytes.values()) / 2**20, 1),
+                "workers": len(self.cache_bytes),
+            },
+            "failures_by_reason": self.failures_by_reason(),
+            "retries": self.retries,
+            "circuit_breaker": breaker,
+        }
 
     def summary_lines(self) -> list[str]:
         rate = self.written / self.seconds if self.seconds else 0.0
@@ -108,3 +129,13 @@ def plan_lines(report: Report, rows: Sequence[ShareRow]) -> list[str]:
         for row in rows
     ]
     return lines
+
+
+def statistics_lines(statistics: dict[str, object]) -> list[str]:
+    """The run statistics as a compact two-column table."""
+    rows = []
+    for key, value in statistics.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        rows.append(f"  {key.replace('_', ' '):<20} {value}")
+    return ["Run statistics:", *rows]

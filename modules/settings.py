@@ -50,6 +50,7 @@ class GenerationSettings:
     gif_dither: str = "none"
     gif_duration: int | None = None
     gif_loop: int | None = None
+    performance_stats: bool = False
 
     @property
     def encode_options(self) -> EncodeOptions:

@@ -1,0 +1,38 @@
+"""--enable-performance-stats: a compact table and a 'performance' section, opt-in only."""
+
+import json
+
+from click.testing import CliRunner
+
+from main import cli
+from tests.conftest import BASIC_LAYERS
+
+
+def test_statistics_are_printed_and_recorded_only_when_asked(make_project, monkeypatch):
+    root = make_project(BASIC_LAYERS)
+    monkeypatch.chdir(root)
+    plain = CliRunner().invoke(cli, ["-n", "6", "--seed", "1", "--workers", "1", "-o", "a"])
+    stats = CliRunner().invoke(
+        cli, ["-n", "6", "--seed", "1", "--workers", "1", "-o", "b", "--enable-performance-stats"]
+    )
+    assert (plain.exit_code, stats.exit_code) == (0, 0)
+    assert "Run statistics:" not in plain.stdout
+    assert "performance" not in json.loads((root / "a" / "collection_stats.json").read_text())
+    lines = stats.stdout.splitlines()
+    table = lines[lines.index("Run statistics:") + 1 :]
+    assert [line.split()[0] for line in table] == [
+        "images",
+        "seconds",
+        "tokens",
+        "tokens",
+        "layer",
+        "failures",
+        "retries",
+        "circuit",
+    ]
+    performance = json.loads((root / "b" / "collection_stats.json").read_text())["performance"]
+    assert performance["tokens_written"] == 6
+    assert performance["layer_cache"]["hits"] + performance["layer_cache"]["misses"] == 18
+    assert performance["layer_cache"]["workers"] == 1
+    assert performance["circuit_breaker"] == {"failure_count": 0, "state": "CLOSED", "threshold": 5}
+    assert performance["failures_by_reason"] == {}
