@@ -25,6 +25,7 @@ from modules.constants import (
 )
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
+from modules.preview import write_preview
 from modules.report import plan_lines, statistics_lines
 from modules.resource_manager import get_circuit_breaker_status
 from modules.settings import GenerationSettings, locate_inputs
@@ -176,6 +177,11 @@ from modules.settings import GenerationSettings, locate_inputs
     help="Stop the run after this many consecutive token failures.",
 )
 @click.option(
+    "--preview",
+    is_flag=True,
+    help="After a complete run, write preview.png (contact sheet) and report.html to --output.",
+)
+@click.option(
     "--enable-performance-stats",
     is_flag=True,
     help="Print run statistics (cache, speed, failures, retries, circuit breaker) and add them "
@@ -209,6 +215,7 @@ def cli(
     checkpoint_every: int,
     retry_delay: float,
     circuit_breaker_threshold: int,
+    preview: bool,
     enable_performance_stats: bool,
     log_level: str,
 ) -> None:
@@ -246,7 +253,11 @@ def cli(
             gif_loop=gif_loop,
             performance_stats=enable_performance_stats,
         )
-        return generate(settings)
+        code = generate(settings)
+        if preview and code == 0 and not dry_run:
+            for path in write_preview(settings.output_dir):
+                click.echo(f"Wrote {path}")
+        return code
 
     run_command(ctx, log_level, action)
 

@@ -2,7 +2,8 @@
 
 import json
 import os
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +34,18 @@ def json_bytes(document: Any) -> bytes:
     """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
+
+
+def write_json_array(handle: IO[bytes], documents: Iterable[Any]) -> int:
+    """Stream `documents` as one JSON array, byte for byte as json_bytes(list) would write it
+    (so memory stays flat in the array's length); returns how many were written."""
+    count = 0
+    for document in documents:
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+        handle.write(((",\n" if count else "[\n") + textwrap.indent(text, "  ")).encode("utf-8"))
+        count += 1
+    handle.write(b"\n]\n" if count else b"[]\n")
+    return count
 
 
 def atomic_write_json(path: Path, document: Any) -> None:

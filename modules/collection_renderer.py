@@ -9,6 +9,7 @@ from pathlib import Path
 from modules.checkpoint import HashLedger
 from modules.dependency_container import Container
 from modules.output_folder import checked_write
+from modules.provenance import write_provenance
 from modules.render_pool import RenderJob, RenderResult, RenderSettings, render_all
 from modules.report import Report
 from modules.resource_manager import activate_circuit_breaker
@@ -61,6 +62,7 @@ class CollectionRenderer:
                 combos,
                 self._stats(),
             )
+            write_provenance(self.settings.output_dir, digests=self.hashes)
 
     def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
         """When resuming: keep the tokens already complete on disk; return the ids to render."""

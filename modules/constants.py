@@ -41,3 +41,10 @@ METADATA_DIR = "metadata"
 COMBINED_METADATA = "combined_metadata.json"
 COLLECTION_STATS = "collection_stats.json"
 RARITY_REPORT = "rarity_report.csv"
+PROVENANCE = "provenance.json"
+PREVIEW_IMAGE = "preview.png"
+HTML_REPORT = "report.html"
+RARITY_RANKS = "rarity_ranks.csv"
+SIMILAR_PAIRS = "similar_pairs.csv"
+# Written by utils/ and --preview; --force removes them with the collection.
+ANALYSIS_FILES = (PREVIEW_IMAGE, HTML_REPORT, RARITY_RANKS, SIMILAR_PAIRS)

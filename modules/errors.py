@@ -35,3 +35,7 @@ class CheckpointError(GenecatorError):
 
 class CheckpointMismatchError(CheckpointError):
     """Resuming with inputs that differ from those the collection was started with."""
+
+
+class CollectionError(GenecatorError):
+    """A finished collection's metadata or images are missing, malformed or inconsistent."""

@@ -2,15 +2,18 @@
 
 import csv
 import io
-import json
-import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from modules.atomic_io import atomic_write, atomic_write_bytes, atomic_write_json
+from modules.atomic_io import (
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_json,
+    write_json_array,
+)
 from modules.constants import COLLECTION_STATS, COMBINED_METADATA, MAX_RARITY, RARITY_REPORT
 from modules.encoding import EncodeOptions
 from modules.selection import ABSENT, Combo
@@ -87,24 +90,14 @@ class MetadataManager:
         self, output_dir: Path, metadata_dir: Path, combos: Sequence[Combo], stats: dict[str, Any]
     ) -> None:
         """combined_metadata.json (id order), collection_stats.json and rarity_report.csv."""
-        atomic_write(metadata_dir / COMBINED_METADATA, lambda f: self._write_combined(f, combos))
+        documents = (self.token_metadata(i, combo) for i, combo in enumerate(combos, start=1))
+        atomic_write(metadata_dir / COMBINED_METADATA, lambda f: write_json_array(f, documents))
         rows = self.share_rows(combos)
         traits: dict[str, dict[str, int]] = {}
         for row in rows:
             traits.setdefault(row.trait_type, {})[row.value] = row.count
         atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
         atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
-
-    def _write_combined(self, handle: IO[bytes], combos: Sequence[Combo]) -> None:
-        """Stream the array token by token, so memory stays flat in the collection size."""
-        handle.write(b"[")
-        for token_id, combo in enumerate(combos, start=1):
-            text = json.dumps(
-                self.token_metadata(token_id, combo), sort_keys=True, indent=2, ensure_ascii=False
-            )
-            separator = "\n" if token_id == 1 else ",\n"
-            handle.write((separator + textwrap.indent(text, "  ")).encode("utf-8"))
-        handle.write(b"\n]\n" if combos else b"]\n")
 
 
 def rarity_csv(rows: Sequence[ShareRow]) -> bytes:

@@ -8,17 +8,27 @@ from pathlib import Path
 from modules.atomic_io import TEMP_PREFIX
 from modules.checkpoint import LEDGER_DIR, RNG_STATE, SEEN_HASHES, TRACKER_STATE
 from modules.constants import (
+    ANALYSIS_FILES,
     COLLECTION_STATS,
     COMBINED_METADATA,
     IMAGE_DIR,
     METADATA_DIR,
+    PROVENANCE,
     RARITY_REPORT,
 )
 from modules.errors import OutputError
 from modules.resource_manager import ResourceManager
 
 TOKEN_FILE = re.compile(r"^\d+\.(png|jpg|webp|gif|json)$")
-OUTPUT_FILES = (COLLECTION_STATS, RARITY_REPORT, RNG_STATE, TRACKER_STATE, SEEN_HASHES)
+OUTPUT_FILES = (
+    COLLECTION_STATS,
+    RARITY_REPORT,
+    PROVENANCE,
+    RNG_STATE,
+    TRACKER_STATE,
+    SEEN_HASHES,
+    *ANALYSIS_FILES,
+)
 
 
 def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, Path]:

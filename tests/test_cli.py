@@ -335,7 +335,7 @@ def test_second_run_without_force_leaves_the_collection_unchanged(
 
     assert result.exit_code == 1
     assert error_lines(result) == [
-        "Error: output: already holds a collection (16 files); pass --resume to finish or "
+        "Error: output: already holds a collection (17 files); pass --resume to finish or "
         "extend it, --force to replace it, or choose another --output"
     ]
     assert snapshot(root / "output") == before
@@ -422,7 +422,9 @@ def test_same_seed_gives_identical_output(project: Callable[..., Path]) -> None:
 
     assert (first.exit_code, second.exit_code) == (0, 0)
     a, b = snapshot(root / "a"), snapshot(root / "b")
-    assert len(a) == 10 + 10 + 1 + 2 + 3  # tokens, combined, stats + report, checkpoint
+    assert (
+        len(a) == 10 + 10 + 1 + 3 + 3
+    )  # tokens, combined, stats + report + provenance, checkpoint
     assert a == b
 
 
