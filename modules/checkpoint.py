@@ -3,7 +3,7 @@ plan state (RNG and tracker) and the ledger of finished tokens' image hashes."""
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ LEDGER_DIR = "checkpoint"
 
 # Fingerprint part -> what the user changed, for the refusal message.
 INPUT_NAMES = {
-    "config": "config.json (layers, weights, image size or metadata)",
+    "config": "config.json (layers, weights, priority traits or image size)",
     "rules": "ruler.json rules",
     "trait_files": "trait image files",
     "seed": "--seed",
@@ -217,7 +217,6 @@ def _spec_document(spec: CollectionSpec, traits_dir: Path) -> dict[str, Any]:
         "priority": list(spec.priority_layers),
         "max_similar": spec.max_similar,
         "image_size": list(spec.image_size),
-        "metadata": asdict(spec.metadata),
     }
 
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from modules.atomic_io import atomic_write_json
 from modules.checkpoint import HashLedger
 from modules.dependency_container import Container
 from modules.output_folder import checked_write
@@ -65,25 +66,31 @@ class CollectionRenderer:
             write_provenance(self.settings.output_dir, digests=self.hashes)
 
     def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
-        """When resuming: keep the tokens already complete on disk; return the ids to render."""
+        """When resuming: keep the tokens already complete on disk (rewriting metadata that
+        no longer matches the config); return the ids to render."""
         if not self.settings.resume:
             return list(range(1, len(combos) + 1))
         recorded = self.ledger.load()
         metadata = self.container.metadata_manager
-        expected = (
-            (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo))
+        expected = {
+            i: (metadata.image_file(i, combo), metadata.token_metadata(i, combo))
             for i, combo in enumerate(combos, start=1)
-        )
-        self.hashes, todo = verify_tokens(
-            expected,
+        }
+        found = verify_tokens(
+            ((i, name, document) for i, (name, document) in expected.items()),
             recorded,
             self.render_settings.image_dir,
             self.render_settings.metadata_dir,
             self.render_settings.image_size,
         )
+        for token_id in found.stale_metadata:
+            path = self.render_settings.metadata_dir / f"{token_id}.json"
+            self._write(atomic_write_json, path, expected[token_id][1])
+        self.report.metadata_rewritten = len(found.stale_metadata)
+        self.hashes = found.hashes
         for token_id in self.hashes.keys() - recorded.keys():
             self.ledger.add(token_id, self.hashes[token_id])
-        return todo
+        return found.todo
 
     def _render(self, todo: list[int], combos: Sequence[Combo]) -> None:
         activate_circuit_breaker(self.container.circuit_breaker)

@@ -163,6 +163,7 @@ class NFTGenerator:
                 "tokens_requested": report.requested,
                 "tokens_written": report.written,
                 "tokens_reused": report.reused,
+                "metadata_rewritten": report.metadata_rewritten,
                 "failures": report.failures_by_reason(),
                 "retries": report.retries,
                 "workers": self.settings.workers,

@@ -24,6 +24,7 @@ class Report:
     capacity: Capacity
     planning_failures: Counter[str] = field(default_factory=Counter)
     reused: int = 0
+    metadata_rewritten: int = 0  # of the reused tokens, those whose metadata was rewritten
     written: int = 0
     failed: dict[int, str] = field(default_factory=dict)
     cache_hits: int = 0
@@ -86,6 +87,8 @@ class Report:
         lookups = self.cache_hits + self.cache_misses
         hit_rate = 100 * self.cache_hits / lookups if lookups else 0.0
         kept = f" ({self.reused} already done)" if self.reused else ""
+        if self.metadata_rewritten:
+            kept = f" ({self.reused} already done, {self.metadata_rewritten} with new metadata)"
         lines = [
             f"Wrote {self.written} tokens{kept}; {self.done} of {self.requested} done in "
             f"{self.seconds:.1f} s ({rate:.1f} tokens/s); layer cache hit rate {hit_rate:.1f} %; "

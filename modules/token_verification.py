@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,45 +13,48 @@ from modules.checkpoint import token_digest
 from modules.trait_images import DECODE_ERRORS
 
 
+@dataclass
+class Verification:
+    """What a resumed run finds on disk."""
+
+    hashes: dict[int, str] = field(default_factory=dict)  # tokens whose image is complete
+    todo: list[int] = field(default_factory=list)  # tokens to render
+    stale_metadata: list[int] = field(default_factory=list)  # image fine, metadata to rewrite
+
+
 def verify_tokens(
     expected: Iterable[tuple[int, str, dict[str, Any]]],
     hashes: dict[int, str],
     image_dir: Path,
     metadata_dir: Path,
     image_size: tuple[int, int],
-) -> tuple[dict[int, str], list[int]]:
-    """Split planned tokens (id, image file name, metadata) into verified ones (id -> image
-    hash) and ones to render. A token is complete when its metadata file holds exactly the
-    expected document and its image matches the recorded hash or, with none recorded,
-    decodes (every frame) at full size."""
-    verified, todo = {}, []
+) -> Verification:
+    """Check planned tokens (id, image file name, metadata). An image is complete when it
+    matches its recorded hash or, with none recorded, decodes (every frame) at full size; its
+    metadata file must then hold exactly the expected document, else only that is rewritten
+    (so changed metadata settings or a new CID never cost a re-render)."""
+    found = Verification()
     for token_id, image_file, metadata in expected:
-        digest = _verified_digest(
-            image_dir / image_file,
-            metadata_dir / f"{token_id}.json",
-            json_bytes(metadata),
-            hashes.get(token_id),
-            image_size,
-        )
+        digest = _image_digest(image_dir / image_file, hashes.get(token_id), image_size)
         if digest is None:
-            todo.append(token_id)
-        else:
-            verified[token_id] = digest
-    return verified, todo
+            found.todo.append(token_id)
+            continue
+        found.hashes[token_id] = digest
+        if _read(metadata_dir / f"{token_id}.json") != json_bytes(metadata):
+            found.stale_metadata.append(token_id)
+    return found
 
 
-def _verified_digest(
-    image_path: Path,
-    metadata_path: Path,
-    metadata: bytes,
-    recorded: str | None,
-    image_size: tuple[int, int],
-) -> str | None:
+def _read(path: Path) -> bytes | None:
     try:
-        if metadata_path.read_bytes() != metadata:
-            return None
-        data = image_path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
+        return None
+
+
+def _image_digest(path: Path, recorded: str | None, image_size: tuple[int, int]) -> str | None:
+    data = _read(path)
+    if data is None:
         return None
     digest = token_digest(data)
     if recorded is not None:

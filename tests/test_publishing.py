@@ -36,3 +36,28 @@ def test_preview_flag_writes_sheet_and_report_and_force_removes_them(make_projec
     assert again.exit_code == 0
     assert not sheet.exists()
     assert not report.exists()
+
+
+def test_resume_applies_changed_metadata_settings_without_rendering(make_project, monkeypatch):
+    root = make_project(BASIC_LAYERS)
+    monkeypatch.chdir(root)
+    base = ["-n", "6", "--seed", "2", "--workers", "1"]
+    assert CliRunner().invoke(cli, base).exit_code == 0
+    images = {p.name: p.read_bytes() for p in (root / "output" / "image").iterdir()}
+    config = json.loads((root / "config.json").read_text())
+    config["metadata"] = {"name": "Renamed", "description": "Now with a description."}
+    config["ipfs_cid"] = "bafynewcid"
+    (root / "config.json").write_text(json.dumps(config))
+
+    result = CliRunner().invoke(cli, [*base, "--resume"])
+
+    assert result.exit_code == 0, result.output
+    assert "Wrote 0 tokens (6 already done, 6 with new metadata)" in result.stdout
+    assert {p.name: p.read_bytes() for p in (root / "output" / "image").iterdir()} == images
+    combined = json.loads((root / "output" / "metadata" / "combined_metadata.json").read_text())
+    for token_id, document in enumerate(combined, start=1):
+        assert document == json.loads(
+            (root / "output" / "metadata" / f"{token_id}.json").read_text()
+        )
+        assert document["name"] == f"Renamed #{token_id}"
+        assert document["image"] == f"ipfs://bafynewcid/{token_id}.png"

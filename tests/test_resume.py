@@ -37,6 +37,7 @@ RUN_LOG_KEYS = {
     "tokens_requested",
     "tokens_written",
     "tokens_reused",
+    "metadata_rewritten",
     "failures",
     "retries",
     "workers",
@@ -420,7 +421,7 @@ def changed_project(project: Path, root: Path, change: str) -> Path:
 
 
 REFUSALS = {
-    "config": ((), "config.json (layers, weights, image size or metadata)"),
+    "config": ((), "config.json (layers, weights, priority traits or image size)"),
     "rules": ((), "ruler.json rules"),
     "trait_files": ((), "trait image files"),
     "seed": (("--seed", "8"), "--seed"),
@@ -487,7 +488,7 @@ def test_resume_with_fewer_tokens_than_planned_is_refused(project, finished):
 
 
 @pytest.mark.slow
-def test_resume_rerenders_exactly_the_damaged_tokens(project, reference, finished):
+def test_resume_repairs_exactly_the_damaged_tokens(project, reference, finished):
     image, metadata = finished / "image", finished / "metadata"
     data = (image / "7.png").read_bytes()
     (image / "7.png").write_bytes(data[: len(data) // 2])
@@ -498,9 +499,11 @@ def test_resume_rerenders_exactly_the_damaged_tokens(project, reference, finishe
     stale.write_bytes(b"partial")
 
     result = generate(project, finished, "-n", str(COUNT), "--seed", SEED, "--resume")
-    assert f"Wrote 3 tokens ({COUNT - 3} already done)" in result.stdout
+    # Two images are rendered again; token 51's image is intact, so only its metadata is.
+    assert f"Wrote 2 tokens ({COUNT - 2} already done, 1 with new metadata)" in result.stdout
     last = run_log(finished)[-1]
-    assert (last["tokens_written"], last["tokens_reused"]) == (3, COUNT - 3)
+    assert (last["tokens_written"], last["tokens_reused"]) == (2, COUNT - 2)
+    assert last["metadata_rewritten"] == 1
     assert not stale.exists()
     assert digests(finished) == digests(reference)
 
