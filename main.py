@@ -21,6 +21,7 @@ from modules.constants import (
     DEFAULT_RETRY_DELAY,
     DEFAULT_TRAITS,
     GIF_DITHERS,
+    PNG_COMPRESSIONS,
     STILL_FORMATS,
 )
 from modules.dependency_container import build_container
@@ -90,6 +91,13 @@ from modules.settings import GenerationSettings, locate_inputs
     "--animated-format",
     type=click.Choice(ANIMATED_FORMATS),
     help="Format of tokens with an animated layer [default: webp with --format webp, else gif].",
+)
+@click.option(
+    "--png-compression",
+    type=click.Choice(PNG_COMPRESSIONS),
+    default="balanced",
+    show_default=True,
+    help="PNG effort: fast (about 5 % larger), balanced (about Pillow's default size), small.",
 )
 @click.option("--webp-lossless", is_flag=True, help="Write WebP (still and animated) losslessly.")
 @click.option(
@@ -200,6 +208,7 @@ def cli(
     workers: int | None,
     fmt: str,
     animated_format: str | None,
+    png_compression: str,
     webp_lossless: bool,
     gif_duration: int | None,
     gif_loop: int | None,
@@ -252,6 +261,7 @@ def cli(
             gif_duration=gif_duration,
             gif_loop=gif_loop,
             performance_stats=enable_performance_stats,
+            png_compression=png_compression,
         )
         code = generate(settings)
         if preview and code == 0 and not dry_run:

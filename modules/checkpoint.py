@@ -32,6 +32,7 @@ INPUT_NAMES = {
     "animated_format": "--animated-format",
     "quality": "--quality",
     "webp_lossless": "--webp-lossless",
+    "png_compression": "--png-compression",
     "animation": "--gif-dither / --gif-duration / --gif-loop",
     "attempts": "--max-attempts / --max-trait-attempts",
     "planner": "Genecator's planner version",
@@ -74,6 +75,7 @@ def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> di
         "animated_format": options.animated_fmt if animated else "-",
         "quality": str(options.quality) if formats & {"jpg", "webp"} else "-",
         "webp_lossless": str(options.webp_lossless) if "webp" in formats else "-",
+        "png_compression": options.png_compression if "png" in formats else "-",
         "animation": (
             f"{options.gif_dither}/{options.gif_duration}/{options.gif_loop}" if animated else "-"
         ),
@@ -86,7 +88,7 @@ def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir
     """Refuse to resume when any input differs, naming what changed and how to start over."""
     differs = {key for key in INPUT_NAMES if saved.get(key) != current[key]}
     if "format" in differs:  # these count or not depending on the format
-        differs -= {"quality", "webp_lossless", "animated_format"}
+        differs -= {"quality", "webp_lossless", "animated_format", "png_compression"}
     changed = [name for key, name in INPUT_NAMES.items() if key in differs]
     if changed:
         msg = (

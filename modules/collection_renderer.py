@@ -94,6 +94,9 @@ class CollectionRenderer:
 
     def _render(self, todo: list[int], combos: Sequence[Combo]) -> None:
         activate_circuit_breaker(self.container.circuit_breaker)
+        # Neighbours in this order share their bottom layers (a prefix of the combination),
+        # which workers reuse; ids and output bytes do not depend on the order.
+        todo = sorted(todo, key=lambda token_id: combos[token_id - 1])
         results = render_all(
             self._jobs(todo, combos),
             self.render_settings,
@@ -113,7 +116,7 @@ class CollectionRenderer:
     def _record(self, result: RenderResult) -> None:
         self.report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)
         self.report.retries += result.retries
-        self.report.cache_bytes[result.worker] = result.cache_bytes
+        self.report.worker_totals[result.worker] = result.worker_totals
         self.container.circuit_breaker.record(result.error is None)
         if result.digest is not None:
             self.hashes[result.token_id] = result.digest

@@ -13,6 +13,7 @@ BACKGROUND_NAMES = ("background", "backgrounds", "bg")
 STILL_FORMATS = ("png", "jpg", "jpeg", "webp")  # jpeg is written as .jpg
 ANIMATED_FORMATS = ("gif", "webp")
 GIF_DITHERS = ("none", "floyd-steinberg")
+PNG_COMPRESSIONS = ("fast", "balanced", "small")
 
 DEFAULT_CONFIG = "config.json"
 DEFAULT_RULER = "ruler.json"

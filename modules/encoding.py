@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from modules.png_encoder import encode_png
+
 # JPEG has no alpha: transparent areas are flattened onto white, as viewers show them.
 JPEG_BACKGROUND = (255, 255, 255, 255)
 # GIF has one-bit transparency: pixels below half opacity become transparent.
@@ -25,6 +27,7 @@ class EncodeOptions:
     gif_dither: str = "none"
     gif_duration: int | None = None  # ms per frame for every animated token, else traits' own
     gif_loop: int | None = None  # loop count (0 = forever), else the traits' own
+    png_compression: str = "balanced"  # fast | balanced | small
 
     def extension(self, animated: bool) -> str:
         return self.animated_fmt if animated else self.fmt
@@ -35,8 +38,8 @@ def encode_still(image: Image.Image, options: EncodeOptions) -> bytes:
     buffer = io.BytesIO()
     if options.fmt == "png":
         opaque = image.getchannel("A").getextrema() == (255, 255)
-        (image.convert("RGB") if opaque else image).save(buffer, "PNG")
-    elif options.fmt == "jpg":
+        return encode_png(image.convert("RGB") if opaque else image, options.png_compression)
+    if options.fmt == "jpg":
         flat = Image.alpha_composite(Image.new("RGBA", image.size, JPEG_BACKGROUND), image)
         flat.convert("RGB").save(buffer, "JPEG", quality=options.quality)
     else:

@@ -1,8 +1,10 @@
 """Decoded-layer LRU cache and alpha compositing in trait order, for still and animated
 tokens; encoding lives in modules/encoding.py."""
 
-from collections import OrderedDict
-from collections.abc import Sequence
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,8 @@ class ImageProcessor:
         self._cache: OrderedDict[Path, DecodedLayer] = OrderedDict()
         self._bytes = 0
         self._hits = self._misses = self._evictions = 0
+        self.prefixes = PrefixComposites()
+        self.stage_seconds: Counter[str] = Counter()  # decode, composite, encode
 
     @property
     def stats(self) -> CacheStats:
@@ -51,7 +55,9 @@ class ImageProcessor:
             self._cache.move_to_end(path)
             return decoded
         self._misses += 1
+        started = time.perf_counter()
         decoded = decode_layer(path)
+        self.stage_seconds["decode"] += time.perf_counter() - started
         self._remember(path, decoded)
         return decoded
 
@@ -79,7 +85,12 @@ class ImageProcessor:
         layers = [self.layer(path) for path in layer_files]
         moving = [i for i, layer in enumerate(layers) if layer.animated]
         if not moving:
-            return encode_still(_stack([layer.frames[0] for layer in layers], size), options)
+            with self._timed("composite"):
+                image = self.prefixes.composite(
+                    layer_files, [layer.frames[0] for layer in layers], size
+                )
+            with self._timed("encode"):
+                return encode_still(image, options)
         timeline = token_timeline(
             [effective_timing(layers[i].durations, options.gif_duration) for i in moving]
         )
@@ -92,7 +103,47 @@ class ImageProcessor:
                 _stack([lay.frames[i] for lay, i in zip(layers, shown, strict=True)], size)
             )
         loop = _loop([layers[i] for i in moving], options)
-        return encode_animation(frames, timeline.durations, loop, options)
+        with self._timed("encode"):
+            return encode_animation(frames, timeline.durations, loop, options)
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] += time.perf_counter() - started
+
+
+class PrefixComposites:
+    """The previous still token's composites after each of its layers. Tokens are rendered
+    in an order where neighbours share their bottom layers, so most tokens start from a
+    shared prefix instead of compositing every layer (same operations, same pixels)."""
+
+    def __init__(self) -> None:
+        self._files: list[Path] = []
+        self._images: list[Image.Image] = []
+        self.done = 0
+        self.reused = 0
+
+    def composite(
+        self, files: Sequence[Path], frames: Sequence[Image.Image], size: tuple[int, int]
+    ) -> Image.Image:
+        """The composite of `frames` (the layers `files`), bottom first; do not modify it."""
+        shared = 0
+        for mine, theirs in zip(self._files, files, strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+        del self._files[shared:], self._images[shared:]
+        for path, frame in zip(files[shared:], frames[shared:], strict=True):
+            canvas = self._images[-1].copy() if self._images else Image.new("RGBA", size)
+            canvas.alpha_composite(frame)
+            self._files.append(path)
+            self._images.append(canvas)
+        self.reused += shared
+        self.done += len(files) - shared
+        return self._images[-1] if self._images else Image.new("RGBA", size)
 
 
 def _stack(frames: Sequence[Image.Image], size: tuple[int, int]) -> Image.Image:

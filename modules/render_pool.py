@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,10 @@ from modules.encoding import EncodeOptions
 from modules.errors import GenecatorError
 from modules.image_processor import ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
+
+# Jobs handed to a worker at a time: consecutive jobs share layer prefixes (see
+# ImageProcessor.prefixes), while small chunks keep both workers busy to the end.
+CHUNK = 8
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,8 @@ class RenderResult:
     cache_hits: int
     cache_misses: int
     retries: int
-    worker: int  # process id, to sum the memory each worker's cache holds
-    cache_bytes: int
+    worker: int  # process id: the parent keeps each worker's latest running totals
+    worker_totals: dict[str, float]
 
 
 def render_token(
@@ -67,9 +72,11 @@ def render_token(
     fatal = False
     try:
         data = processor.render(job.layer_files, settings.image_size, settings.options)
+        started = time.perf_counter()
         resources.call(atomic_write_bytes, settings.image_dir / job.image_file, data)
         metadata_path = settings.metadata_dir / f"{job.token_id}.json"
         resources.call(atomic_write_json, metadata_path, job.metadata)
+        processor.stage_seconds["write"] += time.perf_counter() - started
         digest = token_digest(data)
     except OSError as exc:
         error = f"{exc.filename or 'write'}: {exc.strerror or exc}"
@@ -86,7 +93,12 @@ def render_token(
         cache_misses=after.misses - before.misses,
         retries=resources.retries - retries,
         worker=os.getpid(),
-        cache_bytes=after.bytes_held,
+        worker_totals={
+            **{f"{stage}_s": seconds for stage, seconds in processor.stage_seconds.items()},
+            "composites_done": processor.prefixes.done,
+            "composites_reused": processor.prefixes.reused,
+            "cache_bytes": after.bytes_held,
+        },
     )
 
 
@@ -106,7 +118,7 @@ def render_all(
     # spawn: workers must not depend on state inherited by fork (Python 3.14 default too).
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, _init_worker, (settings, resources)) as pool:
-        yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=4)
+        yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=CHUNK)
 
 
 # Per-worker-process state, set once by the pool initializer (never used in the parent).

@@ -29,7 +29,7 @@ class Report:
     failed: dict[int, str] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
-    cache_bytes: dict[int, int] = field(default_factory=dict)  # per worker process
+    worker_totals: dict[int, dict[str, float]] = field(default_factory=dict)  # by process id
     retries: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
@@ -65,6 +65,11 @@ class Report:
     def statistics(self, breaker: dict[str, object]) -> dict[str, object]:
         """Run statistics for --enable-performance-stats (they vary from run to run)."""
         lookups = self.cache_hits + self.cache_misses
+        totals: Counter[str] = Counter()
+        for worker in self.worker_totals.values():
+            totals.update(worker)
+        composites = totals["composites_done"] + totals["composites_reused"]
+        per_image = 1000 / max(self.written, 1)
         return {
             "images_per_second": round(self.written / self.seconds, 2) if self.seconds else 0.0,
             "seconds": round(self.seconds, 3),
@@ -74,8 +79,19 @@ class Report:
                 "hits": self.cache_hits,
                 "misses": self.cache_misses,
                 "hit_rate": round(self.cache_hits / lookups, 4) if lookups else 0.0,
-                "megabytes_held": round(sum(self.cache_bytes.values()) / 2**20, 1),
-                "workers": len(self.cache_bytes),
+                "megabytes_held": round(totals["cache_bytes"] / 2**20, 1),
+                "workers": len(self.worker_totals),
+            },
+            "cpu_ms_per_image": {
+                stage: round(totals[f"{stage}_s"] * per_image, 2)
+                for stage in ("decode", "composite", "encode", "write")
+            },
+            "layer_composites": {
+                "done": int(totals["composites_done"]),
+                "reused": int(totals["composites_reused"]),
+                "saved_percent": (
+                    round(100 * totals["composites_reused"] / composites, 1) if composites else 0.0
+                ),
             },
             "failures_by_reason": self.failures_by_reason(),
             "retries": self.retries,

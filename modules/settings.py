@@ -51,6 +51,7 @@ class GenerationSettings:
     gif_duration: int | None = None
     gif_loop: int | None = None
     performance_stats: bool = False
+    png_compression: str = "balanced"
 
     @property
     def encode_options(self) -> EncodeOptions:
@@ -64,6 +65,7 @@ class GenerationSettings:
             gif_dither=self.gif_dither,
             gif_duration=self.gif_duration,
             gif_loop=self.gif_loop,
+            png_compression=self.png_compression,
         )
 
 

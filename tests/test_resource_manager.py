@@ -281,6 +281,13 @@ def reference(project) -> Path:
     return output
 
 
+@pytest.fixture(scope="module")
+def order(reference) -> list[int]:
+    """Token ids in render order: sorted by combination, so neighbours share bottom layers."""
+    combos = json.loads((reference / "tracker_state.json").read_text())["combinations"]
+    return sorted(range(1, COUNT + 1), key=lambda token_id: combos[token_id - 1])
+
+
 def token_of(path: Path) -> int:
     return int(Path(path).stem)
 
@@ -326,7 +333,7 @@ def collection_files(output: Path) -> list[str]:
 
 
 def test_a_transient_error_per_token_is_retried_and_changes_nothing(
-    project, reference, tmp_path, monkeypatch
+    project, reference, order, tmp_path, monkeypatch
 ):
     faulty = inject(monkeypatch, first_call_per_token(errno.EAGAIN))
     output = tmp_path / "out"
@@ -335,16 +342,18 @@ def test_a_transient_error_per_token_is_retried_and_changes_nothing(
     assert report.exit_code == 0
     assert report.failed == {}
     assert report.retries >= COUNT
-    assert faulty.calls == [token for token in range(1, COUNT + 1) for _ in (1, 2)]
+    assert faulty.calls == [token for token in order for _ in (1, 2)]
     assert digests(output) == digests(reference)
     assert last_run(output)["retries"] == report.retries
     assert get_circuit_breaker_status() == status("CLOSED", 0, 4)
     assert container.circuit_breaker.status() == get_circuit_breaker_status()
 
 
-def test_full_disk_stops_the_run_and_resume_finishes_it(project, reference, tmp_path, monkeypatch):
-    def disk_full_from_7(path, calls):
-        return os_error(errno.ENOSPC, path) if token_of(path) >= 7 else None
+def test_full_disk_stops_the_run_and_resume_finishes_it(
+    project, reference, order, tmp_path, monkeypatch
+):
+    def disk_full_from_7(path, calls):  # the seventh token rendered finds the disk full
+        return os_error(errno.ENOSPC, path) if token_of(path) in order[6:] else None
 
     output = tmp_path / "out"
     with monkeypatch.context() as patch:
@@ -352,17 +361,18 @@ def test_full_disk_stops_the_run_and_resume_finishes_it(project, reference, tmp_
         report, _ = run(project, output)
 
     assert report.exit_code == 1
-    assert faulty.calls == [1, 2, 3, 4, 5, 6, 7]  # stops at once, no retries
-    assert report.fatal == f"{output / 'image' / '7.png'}: No space left on device"
+    assert faulty.calls == order[:7]  # stops at once, no retries
+    assert report.fatal == f"{output / 'image' / f'{order[6]}.png'}: No space left on device"
     assert "No space left on device" in report.fatal
     assert report.summary_lines()[-1] == (
         f"Stopped: {report.fatal}. Free space or fix permissions, then {RESUME_HINT}"
     )
     expected, written = digests(reference), digests(output)
-    for token_id in range(1, 7):
+    for token_id in order[:6]:
         for rel in (f"image/{token_id}.png", f"metadata/{token_id}.json"):
             assert written[rel] == expected[rel]
-    assert sorted(p.name for p in (output / "image").iterdir()) == [f"{i}.png" for i in range(1, 7)]
+    images = sorted(p.name for p in (output / "image").iterdir())
+    assert images == sorted(f"{i}.png" for i in order[:6])
     assert collection_files(output) == []
     log = last_run(output)
     assert (log["exit_code"], log["tokens_written"]) == (1, 6)
@@ -374,7 +384,9 @@ def test_full_disk_stops_the_run_and_resume_finishes_it(project, reference, tmp_
     assert digests(output) == digests(reference)
 
 
-def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(project, tmp_path, monkeypatch):
+def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(
+    project, order, tmp_path, monkeypatch
+):
     faulty = inject(monkeypatch, lambda path, calls: os_error(errno.EIO, path))
     output = tmp_path / "out"
     report, container = run(project, output, breaker_threshold=3)
@@ -382,9 +394,10 @@ def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(project, tmp
     assert report.exit_code == 1
     assert report.stopped_early
     assert report.fatal is None
-    assert sorted(report.failed) == [1, 2, 3]
-    assert report.failed[1] == f"{output / 'image' / '1.png'}: Input/output error"
-    assert faulty.calls == [1, 2, 3]
+    assert sorted(report.failed) == sorted(order[:3])
+    first = order[0]
+    assert report.failed[first] == f"{output / 'image' / f'{first}.png'}: Input/output error"
+    assert faulty.calls == order[:3]
     assert report.retries == 0
     assert get_circuit_breaker_status() == status("OPEN", 3, 3)
     assert container.circuit_breaker.status() == get_circuit_breaker_status()
@@ -396,13 +409,13 @@ def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(project, tmp
     assert last_run(output)["failures"] == {"Input/output error": 3}
 
 
-def test_retries_that_run_out_count_as_token_failures(project, tmp_path, monkeypatch):
+def test_retries_that_run_out_count_as_token_failures(project, order, tmp_path, monkeypatch):
     inject(monkeypatch, lambda path, calls: os_error(errno.EAGAIN, path))
     report, _ = run(project, tmp_path / "out", breaker_threshold=2)
 
     assert report.exit_code == 1
     assert report.stopped_early
-    assert sorted(report.failed) == [1, 2]
+    assert sorted(report.failed) == sorted(order[:2])
     assert report.retries == 4  # two per token: three attempts each
     assert all(e.endswith(": Resource temporarily unavailable") for e in report.failed.values())
     assert get_circuit_breaker_status() == status("OPEN", 2, 2)

@@ -26,6 +26,8 @@ def test_statistics_are_printed_and_recorded_only_when_asked(make_project, monke
         "tokens",
         "tokens",
         "layer",
+        "cpu",
+        "layer",
         "failures",
         "retries",
         "circuit",
@@ -34,5 +36,9 @@ def test_statistics_are_printed_and_recorded_only_when_asked(make_project, monke
     assert performance["tokens_written"] == 6
     assert performance["layer_cache"]["hits"] + performance["layer_cache"]["misses"] == 18
     assert performance["layer_cache"]["workers"] == 1
+    composites = performance["layer_composites"]
+    assert composites["done"] + composites["reused"] == 18  # 6 tokens x 3 layers
+    assert composites["reused"] > 0  # neighbours in render order share their background
+    assert set(performance["cpu_ms_per_image"]) == {"decode", "composite", "encode", "write"}
     assert performance["circuit_breaker"] == {"failure_count": 0, "state": "CLOSED", "threshold": 5}
     assert performance["failures_by_reason"] == {}

@@ -1,0 +1,44 @@
+"""Fast PNG writing: rows 'Up'-filtered with numpy and compressed with libdeflate, the same
+pixels as Pillow's PNG at about the same size in a fraction of the CPU time (see bench/).
+Without those wheels, Pillow's own encoder is used."""
+
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+try:
+    import deflate
+    import numpy as np
+except ImportError:  # a platform without the wheels: slower, same pixels
+    deflate = None
+
+# --png-compression -> libdeflate level (and Pillow's compress_level for the fallback)
+LIBDEFLATE_LEVELS = {"fast": 3, "balanced": 6, "small": 12}
+PILLOW_LEVELS = {"fast": 1, "balanced": 6, "small": 9}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+UP_FILTER = 2
+COLOUR_TYPES = {"RGB": 2, "RGBA": 6}
+
+
+def encode_png(image: Image.Image, compression: str) -> bytes:
+    """An RGB or RGBA image as PNG bytes; deterministic for a given compression."""
+    if deflate is None or image.mode not in COLOUR_TYPES:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", compress_level=PILLOW_LEVELS[compression])
+        return buffer.getvalue()
+    rows = np.asarray(image).reshape(image.height, -1)
+    filtered = np.empty((image.height, rows.shape[1] + 1), dtype=np.uint8)
+    filtered[:, 0] = UP_FILTER
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # uint8 wraps: PNG's mod 256
+    header = struct.pack(
+        ">IIBBBBB", image.width, image.height, 8, COLOUR_TYPES[image.mode], 0, 0, 0
+    )
+    pixels = deflate.zlib_compress(filtered.tobytes(), LIBDEFLATE_LEVELS[compression])
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
