@@ -23,7 +23,7 @@ from modules.trait_images import (
     info_warnings,
     inspect_trait_image,
 )
-from modules.validation import did_you_mean, read_json, schema_problems
+from modules.validation import did_you_mean, is_plain_name, nfc, read_json, schema_problems
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class ConfigManager:
         problems += schema_problems(ruler, "ruler.schema.json", ruler_label)
         if problems:
             raise ConfigError(*problems)
-        reference_problems = layer_reference_problems(config, label)
+        reference_problems = layer_name_problems(config, label, self.traits_dir)
+        reference_problems += layer_reference_problems(config, label)
+        self._check_traits_folder(config["trait_order"], label)
         layers, problems, warnings = self._layers(config)
         problems += reference_problems + metadata_problems(config, label)
         rules: tuple[Rule, ...] = ()
@@ -69,12 +71,34 @@ class ConfigManager:
     def _ruler_label(self) -> str:
         return self.ruler_path.name if self.ruler_path else "ruler.json"
 
+    def _check_traits_folder(self, order: list[str], label: str) -> None:
+        """A wrong -t is one clear line, not one 'layer folder not found' per layer."""
+        traits = self.traits_dir
+        if not traits.is_dir():
+            msg = f"{traits}: traits folder not found; pass -t with the folder of layer folders"
+            raise TraitFileError(msg)
+        names = [name for name in order if is_plain_name(name)]
+        if names and not any(self._layer_folder(name) for name in names):
+            msg = (
+                f"{traits}: holds none of the layer folders {label} names "
+                f"({', '.join(names)}); check -t, or run get_traits.py to make a matching config"
+            )
+            raise TraitFileError(msg)
+
+    def _layer_folder(self, name: str) -> Path | None:
+        """The layer's folder; a name differing only in Unicode normalization matches."""
+        folder = self.traits_dir / name
+        if folder.is_dir():
+            return folder
+        wanted = nfc(name)
+        return next((p for p in _listing(self.traits_dir) if nfc(p.name) == wanted), None)
+
     def _layers(self, config: dict[str, Any]) -> tuple[tuple[Layer, ...], list[str], list[str]]:
         """Every layer named in both trait_order and traits, with its files' problems and
         warnings."""
         size = (config["image_size"][0], config["image_size"][1])
         layers, problems, warnings = [], [], []
-        names = [name for name in config["trait_order"] if name in config["traits"]]
+        names = [n for n in config["trait_order"] if n in config["traits"] and is_plain_name(n)]
         for position, name in enumerate(names):
             entry = config["traits"][name]
             options, found, option_problems = self._options(name, entry["options"])
@@ -94,21 +118,21 @@ class ConfigManager:
     ) -> tuple[list[TraitOption], list[Path], list[str]]:
         """The layer's options (kept even when their file is missing, so rules naming them
         are not reported twice), the files found, and the problems."""
-        folder = self.traits_dir / layer
+        folder = self._layer_folder(layer) or self.traits_dir / layer
         folder_found = folder.is_dir()
-        listing = {p.name.lower(): p for p in sorted(folder.iterdir())} if folder_found else {}
+        listing = {_folded(p.name): p for p in _listing(folder)}
         options, found, seen = [], [], {}
         where_layer = f"{self.config_path.name} $.traits.{layer}"
         problems = [] if folder_found else [f"{folder}: layer folder not found ({where_layer})"]
         for index, entry in enumerate(entries):
             where = f"{self.config_path.name}: $.traits.{layer}.options[{index}]"
             name = entry["name"]
-            if name in seen:
+            if nfc(name) in seen:
                 problems.append(
-                    f"{where}.name: duplicate option '{name}' (see options[{seen[name]}])"
+                    f"{where}.name: duplicate option '{name}' (see options[{seen[nfc(name)]}])"
                 )
                 continue
-            seen[name] = index
+            seen[nfc(name)] = index
             path, problem = self._option_file(folder, listing, entry, where)
             if problem and folder_found:
                 problems.append(problem)
@@ -121,21 +145,27 @@ class ConfigManager:
     def _option_file(
         self, folder: Path, listing: dict[str, Path], entry: dict, where: str
     ) -> tuple[Path, str | None]:
-        """The option's image: its `file`, else `{name}` + .png/.gif/.webp (extension case ignored).
-        With a problem, the path returned is only the expected location."""
+        """The option's image: its `file`, else `{name}` + .png/.gif/.webp (case and Unicode
+        normalization ignored). With a problem, the path returned is only the expected one."""
         names = (
             [entry["file"]]
             if "file" in entry
             else [entry["name"] + e for e in TRAIT_IMAGE_EXTENSIONS]
         )
         expected = folder / names[0]
-        unsafe = [n for n in names if Path(n).is_absolute() or ".." in Path(n).parts]
+        unsafe = [name for name in names if not is_plain_name(name)]
         if unsafe:
             return expected, f"{where}.file: '{unsafe[0]}' must be a file name inside {folder}"
         for name in names:
-            path = folder / name if (folder / name).is_file() else listing.get(name.lower())
-            if path is not None and path.is_file():
-                return path, self._outside_traits_problem(path, where)
+            path = folder / name if (folder / name).exists() else listing.get(_folded(name))
+            if path is None:
+                continue
+            if not path.is_file():
+                return path, (
+                    f"{where}.file: {path} is not a regular file (a folder, pipe, device or "
+                    "broken link); put the image file there"
+                )
+            return path, self._outside_traits_problem(path, where)
         hint = did_you_mean(names[0], [path.name for path in listing.values()])
         return expected, f"{where}: no file {' or '.join(names)} in {folder}{hint}"
 
@@ -145,15 +175,38 @@ class ConfigManager:
         return f"{where}.file: {path} links outside {self.traits_dir}; copy the image into it"
 
 
+def _listing(folder: Path) -> list[Path]:
+    """A folder's entries, sorted; none when it is missing or cannot be listed (the missing
+    folder or file is reported where it is needed)."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _folded(name: str) -> str:
+    return nfc(name).lower()
+
+
 def _inspect(path: Path, size: tuple[int, int], problems: list[str]) -> TraitImageInfo | None:
     """A trait file's description, adding its problems (decode, size, mode, frames)."""
     try:
-        info = inspect_trait_image(path)
+        info = inspect_trait_image(path, size)
     except TraitFileError as exc:
         problems += exc.problems
         return None
     problems += info_problems(path, info, size)
     return info
+
+
+def layer_name_problems(config: dict[str, Any], label: str, traits_dir: Path) -> list[str]:
+    """Layer names are folder names: one that is not (`../etc`, `a/b`) could leave traits/."""
+    return [
+        f"{label}: $.trait_order[{i}]: '{name}' must be the name of a folder inside "
+        f"{traits_dir}; rename the layer (no '/', '.', '..' or control characters)"
+        for i, name in enumerate(config["trait_order"])
+        if not is_plain_name(name)
+    ]
 
 
 def layer_reference_problems(config: dict[str, Any], label: str) -> list[str]:

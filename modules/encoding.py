@@ -27,7 +27,7 @@ class EncodeOptions:
     gif_dither: str = "none"
     gif_duration: int | None = None  # ms per frame for every animated token, else traits' own
     gif_loop: int | None = None  # loop count (0 = forever), else the traits' own
-    png_compression: str = "balanced"  # fast | balanced | small
+    png_compression: str = "fast"  # fast | balanced | small
 
     def extension(self, animated: bool) -> str:
         return self.animated_fmt if animated else self.fmt

@@ -14,8 +14,10 @@ try:
 except ImportError:  # a platform without the wheels: slower, same pixels
     deflate = None
 
-# --png-compression -> libdeflate level (and Pillow's compress_level for the fallback)
-LIBDEFLATE_LEVELS = {"fast": 3, "balanced": 6, "small": 12}
+# --png-compression -> libdeflate level (and Pillow's compress_level for the fallback).
+# Measured with bench/: level 1 is within 0.4 % (painted art) and 3.3 % (flat art) of
+# Pillow's level-6 size at 6x less CPU; 6 and 12 trade time for a few % on flat art.
+LIBDEFLATE_LEVELS = {"fast": 1, "balanced": 6, "small": 12}
 PILLOW_LEVELS = {"fast": 1, "balanced": 6, "small": 9}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 UP_FILTER = 2

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modules.spec import Layer, Rule
-from modules.validation import did_you_mean
+from modules.validation import did_you_mean, nfc
 
 WILDCARD = "*"
 
@@ -54,8 +54,8 @@ def _names(layers: Sequence[Layer]) -> list[str]:
 
 
 def _layer_index(name: str, layers: Sequence[Layer]) -> int | None:
-    names = _names(layers)
-    return names.index(name) if name in names else None
+    names = [nfc(layer) for layer in _names(layers)]
+    return names.index(nfc(name)) if nfc(name) in names else None
 
 
 def _option_set(
@@ -66,7 +66,7 @@ def _option_set(
     lookup = option_lookup(layer)
     found, problems = set(), []
     for index, value in enumerate(values):
-        option = lookup.get(value, lookup.get(_loose(value)))
+        option = lookup.get(nfc(value), lookup.get(_loose(value)))
         if option is None:
             names = [option.name for option in layer.options]
             hint = did_you_mean(value, names)
@@ -77,12 +77,13 @@ def _option_set(
 
 
 def option_lookup(layer: Layer) -> dict[str, int]:
-    """Names a rule may use for an option: its name, else its file stem; '_' matches ' '."""
+    """Names a rule may use for an option: its name, else its file stem; '_' matches ' ' and
+    Unicode normalization is ignored (keys are NFC)."""
     numbered = list(enumerate(layer.options))[::-1]  # reversed, so the first option wins a tie
-    by_stem = {key: i for i, o in numbered for key in (o.file.stem, _loose(o.file.stem))}
-    by_name = {key: i for i, o in numbered for key in (o.name, _loose(o.name))}
+    by_stem = {key: i for i, o in numbered for key in (nfc(o.file.stem), _loose(o.file.stem))}
+    by_name = {key: i for i, o in numbered for key in (nfc(o.name), _loose(o.name))}
     return by_stem | by_name
 
 
 def _loose(name: str) -> str:
-    return name.replace("_", " ")
+    return nfc(name).replace("_", " ")

@@ -51,7 +51,7 @@ class GenerationSettings:
     gif_duration: int | None = None
     gif_loop: int | None = None
     performance_stats: bool = False
-    png_compression: str = "balanced"
+    png_compression: str = "fast"
 
     @property
     def encode_options(self) -> EncodeOptions:

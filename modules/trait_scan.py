@@ -3,9 +3,9 @@
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from modules.constants import (
     BACKGROUND_NAMES,
@@ -17,10 +17,12 @@ from modules.constants import (
     TRAIT_IMAGE_EXTENSIONS,
 )
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_images import info_problems, inspect_trait_image, visible_share
-from modules.validation import did_you_mean, schema_problems
+from modules.trait_images import header_size, info_problems, inspect_trait_image, visible_share
+from modules.validation import did_you_mean, is_plain_name, nfc, schema_problems
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def parse_trait_filename(stem: str) -> tuple[str, int]:
@@ -55,8 +57,13 @@ def default_layer_order(
 def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
     """Build a config document from `traits_dir`, checking every image; raises with all
     problems found. `order` lists layers to put first, bottom first."""
-    files = {folder.name: _trait_files(folder) for folder in _layer_folders(traits_dir)}
-    image_size, problems = _image_size_and_problems(traits_dir, files)
+    folders, problems = _layer_folders(traits_dir)
+    files = {}
+    for name, folder in folders.items():
+        files[name], file_problems = _trait_files(traits_dir, folder)
+        problems += file_problems
+    image_size, size_problems = _image_size_and_problems(folders, files)
+    problems += size_problems
     options = {}
     for name, paths in files.items():
         options[name], option_problems = _options(paths)
@@ -85,22 +92,53 @@ def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
     return config
 
 
-def _layer_folders(traits_dir: Path) -> list[Path]:
+def _layer_folders(traits_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Layer name (the folder name, NFC) -> folder, and the folders that cannot be layers."""
     if not traits_dir.is_dir():
         msg = f"{traits_dir}: traits folder not found; create it with one sub-folder per layer"
         raise TraitFileError(msg)
-    folders = sorted(
+    candidates = sorted(
         (p for p in traits_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: natural_key(p.name),
     )
-    if not folders:
+    if not candidates:
         msg = f"{traits_dir}: no layer folders; add one sub-folder of images per layer"
         raise TraitFileError(msg)
-    return folders
+    folders: dict[str, Path] = {}
+    problems = []
+    for folder in candidates:
+        problem = _name_problem(folder) or _outside_problem(traits_dir, folder)
+        name = nfc(folder.name)
+        if problem is None and name in folders:
+            problem = f"{folder}: same name as {folders[name]} in another Unicode form; rename one"
+        if problem is None:
+            folders[name] = folder
+        else:
+            problems.append(problem)
+    return folders, problems
+
+
+def _name_problem(path: Path) -> str | None:
+    """Names must survive JSON and terminals: valid UTF-8, no control characters."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{path}: name is not valid UTF-8; rename it"
+    if not is_plain_name(path.name):
+        return f"{path}: name has control characters; rename it"
+    return None
+
+
+def _outside_problem(traits_dir: Path, path: Path) -> str | None:
+    """A link leaving traits/ would be refused by the generator; say so now."""
+    if not path.exists() or path.resolve().is_relative_to(traits_dir.resolve()):
+        return None
+    return f"{path}: links outside {traits_dir}; copy it into {traits_dir}"
 
 
 def _layer_order(default: list[str], order: Sequence[str]) -> list[str]:
     """The layers named by --order first, in that order, then the rest in default order."""
+    order = [nfc(name) for name in order]
     unknown = [name for name in order if name not in default]
     if unknown:
         raise ConfigError(
@@ -114,48 +152,67 @@ def mean_coverage(paths: Sequence[Path]) -> float:
     return sum(visible_share(path) for path in paths) / len(paths) if paths else 0.0
 
 
-def _trait_files(folder: Path) -> list[Path]:
-    files = []
+def _trait_files(traits_dir: Path, folder: Path) -> tuple[list[Path], list[str]]:
+    """A layer folder's image files, and the ones that cannot be used (bad names, links out)."""
+    files, problems = [], []
     for path in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
         if path.name.startswith("."):
             continue
         if path.is_dir():
             logger.warning("%s: sub-folders inside a layer folder are ignored", path)
-        elif path.suffix.lower() in TRAIT_IMAGE_EXTENSIONS:
-            files.append(path)
-        else:
+        elif path.suffix.lower() not in TRAIT_IMAGE_EXTENSIONS:
             logger.warning("%s: not a .png, .gif or .webp image; ignored", path)
-    return files
+        else:
+            problem = _name_problem(path) or _outside_problem(traits_dir, path)
+            if problem is None:
+                files.append(path)
+            else:
+                problems.append(problem)
+    return files, problems
 
 
 def _image_size_and_problems(
-    traits_dir: Path, files: dict[str, list[Path]]
+    folders: dict[str, Path], files: dict[str, list[Path]]
 ) -> tuple[tuple[int, int], list[str]]:
-    """The most common image size (so one odd file is the one reported), and every
-    problem measured against it."""
+    """The most common image size (so one odd file is the one reported), and every problem
+    measured against it. Sizes come from the headers first, so an odd (or huge) file is
+    refused before its pixels are decoded."""
     problems = [
-        f"{traits_dir / name}: layer folder has no .png, .gif or .webp images; add some or remove"
-        " it"
+        f"{folders[name]}: layer folder has no .png, .gif or .webp images; add some or remove it"
         for name, paths in files.items()
         if not paths
     ]
-    infos = {}
-    for path in (path for layer in files.values() for path in layer):
-        try:
-            infos[path] = inspect_trait_image(path)
-        except TraitFileError as exc:
-            problems += exc.problems
-    sizes = Counter(info.size for info in infos.values())
-    size = sizes.most_common(1)[0][0] if sizes else (0, 0)
+    paths = [path for layer in files.values() for path in layer]
+    headers = _collect(header_size, paths, problems)
+    expected = _most_common(headers.values())
+    infos = _collect(lambda path: inspect_trait_image(path, expected), list(headers), problems)
+    size = _most_common(info.size for info in infos.values()) or (0, 0)
     for path, info in infos.items():
         problems += info_problems(path, info, size)
     return size, problems
+
+
+def _collect(read: Callable[[Path], T], paths: list[Path], problems: list[str]) -> dict[Path, T]:
+    """`read(path)` for every path that has no TraitFileError; the errors go to `problems`."""
+    found = {}
+    for path in paths:
+        try:
+            found[path] = read(path)
+        except TraitFileError as exc:
+            problems += exc.problems
+    return found
+
+
+def _most_common(sizes: Iterable[tuple[int, int]]) -> tuple[int, int] | None:
+    counts = Counter(sizes)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _options(files: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
     options, problems, seen = [], [], {}
     for path in files:
         name, rarity = parse_trait_filename(path.stem)
+        name = nfc(name)  # one spelling of 'é' in metadata, whatever the file system stored
         if name in seen:
             problems.append(
                 f"{path}: option name '{name}' is also used by {seen[name].name}; rename one"
