@@ -42,6 +42,8 @@ class Planner:
         self.rest_attempts = max_trait_attempts if model.priority else 1
         self.failures: Counter[str] = Counter()
         self._completions: dict[Combo, float] = {}
+        order = range(model.layer_count)
+        self._as_combo = lambda chosen: tuple(map(chosen.__getitem__, order))
 
     def plan(self, count: int) -> list[Combo]:
         """The next `count` combinations, for token ids len(tracker)+1 onwards."""
@@ -69,7 +71,7 @@ class Planner:
             if not draw_layers(self.model, self.rng, self.model.rest, chosen):
                 self.failures["rule_dead_end"] += 1
                 continue
-            combo = tuple(chosen[layer] for layer in range(self.model.layer_count))
+            combo = self._as_combo(chosen)
             if not self.tracker.is_taken(combo):
                 return combo
             self.failures["duplicate"] += 1

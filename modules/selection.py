@@ -109,12 +109,22 @@ def draw_layers(
     chosen: MutableMapping[int, int],
 ) -> bool:
     """Draw `layers` in order into `chosen`; False at a dead end (a required layer with every
-    option excluded by rules)."""
+    option excluded by rules). Same draws as draw_layer, inlined for rule-free layers because
+    planning runs it for every token."""
+    random_, ruled = rng.random, model.ruled_layers
     for layer in layers:
-        value = draw_layer(model, rng, layer, chosen)
-        if value is None:
-            return False
-        chosen[layer] = value
+        presence = model.presence[layer]
+        if presence < MAX_RARITY and random_() * MAX_RARITY >= presence:
+            chosen[layer] = ABSENT
+        elif layer in ruled:
+            value = _draw_option(model, rng, layer, chosen)
+            if value is None:
+                return False
+            chosen[layer] = value
+        else:
+            cumulative = model.cumulative[layer]
+            index = bisect_right(cumulative, random_() * cumulative[-1])
+            chosen[layer] = min(index, len(cumulative) - 1)
     return True
 
 
@@ -125,6 +135,13 @@ def draw_layer(
     presence = model.presence[layer]
     if presence < MAX_RARITY and rng.random() * MAX_RARITY >= presence:
         return ABSENT
+    return _draw_option(model, rng, layer, chosen)
+
+
+def _draw_option(
+    model: SelectionModel, rng: random.Random, layer: int, chosen: Mapping[int, int]
+) -> int | None:
+    """An option of a present layer, by weight among those the rules allow."""
     blocked = model.blocked(layer, chosen) if layer in model.ruled_layers else None
     if not blocked:
         return weighted_index(rng, model.cumulative[layer])
