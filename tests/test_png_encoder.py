@@ -76,3 +76,30 @@ def test_prefix_composites_match_full_composites_and_count_reuse(tmp_path):
             expected.alpha_composite(layers[i])
         assert result.tobytes() == expected.tobytes()
     assert (prefixes.done, prefixes.reused) == (3 + 1 + 2 + 2, 0 + 2 + 1 + 0)
+
+
+class Spy:
+    """Wraps isal_zlib to record whether it was asked."""
+
+    def __init__(self, real) -> None:
+        self.real, self.calls = real, 0
+
+    def compress(self, data: bytes, level: int) -> bytes:
+        self.calls += 1
+        return self.real.compress(data, level)
+
+
+def test_fast_keeps_isal_output_only_for_grainy_pixels(monkeypatch):
+    spy = Spy(png_encoder.isal_zlib)
+    monkeypatch.setattr(png_encoder, "isal_zlib", spy)
+    grainy = Image.fromarray(np.random.default_rng(1).integers(0, 255, (64, 64, 3), np.uint8))
+    flat = Image.new("RGB", (64, 64), (200, 10, 10))
+    with_isal = {}
+    for name, image in (("grainy", grainy), ("flat", flat)):
+        data = with_isal[name] = encode_png(image, "fast")
+        assert Image.open(io.BytesIO(data)).tobytes() == image.tobytes()
+        assert len(data) <= 1.10 * len(pillow_png(image))
+    assert spy.calls == 2
+    monkeypatch.setattr(png_encoder, "isal_zlib", None)
+    assert encode_png(flat, "fast") == with_isal["flat"]  # flat pixels went to libdeflate
+    assert encode_png(grainy, "fast") != with_isal["grainy"]  # grainy ones kept ISA-L's
