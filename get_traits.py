@@ -51,7 +51,8 @@ def cli(
         try:
             atomic_write_json(output, config)
         except OSError as exc:
-            raise ConfigError(f"{output}: cannot write it ({exc.strerror})") from None
+            msg = f"{output}: cannot write it ({exc.strerror or exc}); choose another --output"
+            raise ConfigError(msg) from None
         options = sum(len(layer["options"]) for layer in config["traits"].values())
         width, height = config["image_size"]
         click.echo(

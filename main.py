@@ -1,5 +1,6 @@
 """Genecator command line: generate a unique collection from traits/ and config.json."""
 
+import math
 import os
 from pathlib import Path
 
@@ -76,7 +77,7 @@ from modules.settings import GenerationSettings, locate_inputs
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 256),
     help="Render processes [default: number of CPUs]. Output is identical for any value.",
 )
 @click.option(
@@ -103,12 +104,12 @@ from modules.settings import GenerationSettings, locate_inputs
 @click.option("--webp-lossless", is_flag=True, help="Write WebP (still and animated) losslessly.")
 @click.option(
     "--gif-duration",
-    type=click.IntRange(min=10),
+    type=click.IntRange(10, 655_350),
     help="Milliseconds per frame of every animated token [default: the traits' own timing].",
 )
 @click.option(
     "--gif-loop",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 65_535),
     help="Times animations loop, 0 = forever [default: the traits' own, else forever].",
 )
 @click.option(
@@ -173,7 +174,8 @@ from modules.settings import GenerationSettings, locate_inputs
 )
 @click.option(
     "--retry-delay",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(0, 60),
+    callback=lambda ctx, param, value: _finite(param, value),
     default=DEFAULT_RETRY_DELAY,
     show_default=True,
     help="Seconds before the first retry of a transient I/O error (doubling, 3 attempts).",
@@ -271,6 +273,12 @@ def cli(
         return code
 
     run_command(ctx, log_level, action)
+
+
+def _finite(param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", param=param)
+    return value
 
 
 def generate(settings: GenerationSettings) -> int:

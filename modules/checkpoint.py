@@ -161,7 +161,12 @@ class HashLedger:
         chunks = sorted(self.folder.glob("hashes-*.json")) if self.folder.is_dir() else []
         hashes: dict[int, str] = {}
         for path in ([self.final] if self.final.exists() else []) + chunks:
-            hashes.update({int(k): v for k, v in _read(path)["images"].items()})
+            try:
+                images = _read(path)["images"]
+                hashes.update({int(k): str(v) for k, v in images.items()})
+            except (KeyError, TypeError, ValueError, AttributeError):
+                msg = f"{path}: not a Genecator hash record; delete it and resume (it re-checks)"
+                raise CheckpointError(msg) from None
         return hashes
 
     def add(self, token_id: int, digest: str) -> None:

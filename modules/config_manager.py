@@ -1,6 +1,7 @@
 """Load config.json + ruler.json + trait files into a frozen, validated CollectionSpec."""
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Formatter
@@ -28,6 +29,10 @@ from modules.validation import did_you_mean, is_plain_name, nfc, read_json, sche
 logger = logging.getLogger(__name__)
 
 EMPTY_RULER: dict[str, Any] = {"rules": []}
+# Templates are formatted once per token: a spec like {id:>999999999} would build a
+# gigabyte-long name, so widths and precisions are capped.
+MAX_TEMPLATE_WIDTH = 64
+TEMPLATE_SAMPLES: dict[str, Any] = {"name": "Collection", "id": 1}
 
 
 @dataclass(frozen=True)
@@ -253,14 +258,22 @@ def metadata_problems(config: dict[str, Any], label: str) -> list[str]:
 def template_problem(template: str, allowed: tuple[str, ...]) -> str | None:
     """Why `template` cannot be formatted with just the `allowed` placeholders, or None."""
     try:
-        fields = [field for _, field, _, _ in Formatter().parse(template) if field is not None]
-        unknown = [field for field in fields if field not in allowed]
+        parts = [(field, spec) for _, field, spec, _ in Formatter().parse(template) if field]
+        unknown = [field for field, _ in parts if field not in allowed]
         if unknown:
             return f"unknown placeholder {{{unknown[0]}}}"
-        template.format(**dict.fromkeys(allowed, 1))
+        wide = [spec for _, spec in parts if "{" in spec or _widest(spec) > MAX_TEMPLATE_WIDTH]
+        if wide:
+            return f"format spec '{wide[0]}' is nested or wider than {MAX_TEMPLATE_WIDTH}"
+        # Sample values of the real types, so '{name:d}' fails here and not on token 1.
+        template.format(**{key: TEMPLATE_SAMPLES[key] for key in allowed})
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def _widest(spec: str) -> int:
+    return max((int(digits) for digits in re.findall(r"\d+", spec)), default=0)
 
 
 def _spec(

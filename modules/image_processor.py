@@ -47,8 +47,8 @@ class ImageProcessor:
     def stats(self) -> CacheStats:
         return CacheStats(self._hits, self._misses, self._evictions, self._bytes)
 
-    def layer(self, path: Path) -> DecodedLayer:
-        """The decoded layer; callers must not modify its frames."""
+    def layer(self, path: Path, size: tuple[int, int] | None = None) -> DecodedLayer:
+        """The decoded layer (refused unless it is `size`); callers must not modify it."""
         decoded = self._cache.get(path)
         if decoded is not None:
             self._hits += 1
@@ -56,7 +56,7 @@ class ImageProcessor:
             return decoded
         self._misses += 1
         started = time.perf_counter()
-        decoded = decode_layer(path)
+        decoded = decode_layer(path, size)
         self.stage_seconds["decode"] += time.perf_counter() - started
         self._remember(path, decoded)
         return decoded
@@ -76,13 +76,14 @@ class ImageProcessor:
 
     def composite(self, layer_files: Sequence[Path], size: tuple[int, int]) -> Image.Image:
         """Alpha-composite the layers' first frames bottom first onto a transparent canvas."""
-        return _stack([self.layer(path).frames[0] for path in layer_files], size)
+        return _stack([self.layer(path, size).frames[0] for path in layer_files], size)
 
     def render(
         self, layer_files: Sequence[Path], size: tuple[int, int], options: EncodeOptions
     ) -> bytes:
         """The encoded image file of one token: animated when any of its layers is."""
-        layers = [self.layer(path) for path in layer_files]
+        # The size check catches a trait file replaced after preflight.
+        layers = [self.layer(path, size) for path in layer_files]
         moving = [i for i, layer in enumerate(layers) if layer.animated]
         if not moving:
             with self._timed("composite"):

@@ -21,7 +21,12 @@ from modules.checkpoint import (
 from modules.collection_renderer import CollectionRenderer, ProgressCallback, render_settings_for
 from modules.dependency_container import Container
 from modules.errors import CapacityError, CheckpointError, ConfigError, TraitFileError
-from modules.output_folder import checked_write, collection_files, prepare_output
+from modules.output_folder import (
+    check_output_location,
+    checked_write,
+    collection_files,
+    prepare_output,
+)
 from modules.planner import Planner
 from modules.report import Report
 from modules.run_log import append_run, utc_now
@@ -45,6 +50,7 @@ class NFTGenerator:
             report.planned_only = True
             return state.combos, report
         started_at = utc_now()
+        check_output_location(self.settings.output_dir, self.settings.traits_dir)
         image_dir, metadata_dir = prepare_output(
             self.settings.output_dir, self.settings.force, self.settings.resume
         )

@@ -45,8 +45,12 @@ def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, P
         raise OutputError(msg)
     for folder in (output_dir, image_dir, metadata_dir):
         _make_writable_folder(folder)
-    for path in (existing if force else []) + _temp_files(output_dir):
-        path.unlink(missing_ok=True)
+    try:
+        for path in (existing if force else []) + _temp_files(output_dir):
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        msg = f"{exc.filename}: cannot remove it ({exc.strerror}); fix permissions or remove it"
+        raise OutputError(msg) from None
     return image_dir, metadata_dir
 
 
@@ -55,31 +59,36 @@ def collection_files(output_dir: Path) -> list[Path]:
     files = [output_dir / name for name in OUTPUT_FILES]
     files.append(output_dir / METADATA_DIR / COMBINED_METADATA)
     for folder in (output_dir / IMAGE_DIR, output_dir / METADATA_DIR):
-        if folder.is_dir():
-            files += [path for path in folder.iterdir() if TOKEN_FILE.match(path.name)]
-    ledger = output_dir / LEDGER_DIR
-    if ledger.is_dir():
-        files += list(ledger.iterdir())
+        files += [path for path in _entries(folder) if TOKEN_FILE.match(path.name)]
+    files += _entries(output_dir / LEDGER_DIR)
     return sorted(path for path in files if path.is_file())
+
+
+def _entries(folder: Path) -> list[Path]:
+    """A folder's entries (none when it is not a folder); unreadable is an error, since a
+    collection hidden in it could otherwise be overwritten."""
+    if not folder.is_dir():
+        return []
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        msg = (
+            f"{folder}: cannot list it ({exc.strerror}); fix permissions or choose another --output"
+        )
+        raise OutputError(msg) from None
 
 
 def _temp_files(output_dir: Path) -> list[Path]:
     folders = [output_dir, *(output_dir / name for name in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR))]
     return [
-        path
-        for folder in folders
-        if folder.is_dir()
-        for path in folder.iterdir()
-        if path.name.startswith(TEMP_PREFIX)
+        path for folder in folders for path in _entries(folder) if path.name.startswith(TEMP_PREFIX)
     ]
 
 
 def _make_writable_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f"{TEMP_PREFIX}probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        probe_write(folder / f"{TEMP_PREFIX}probe-{os.getpid()}")
     except (FileExistsError, NotADirectoryError):
         msg = f"{folder}: a file stands where this folder should be; choose another --output"
         raise OutputError(msg) from None
@@ -87,6 +96,12 @@ def _make_writable_folder(folder: Path) -> None:
         reason = exc.strerror or str(exc)
         msg = f"{folder}: cannot write there ({reason}); fix permissions or choose another --output"
         raise OutputError(msg) from None
+
+
+def probe_write(path: Path) -> None:
+    """Create and remove an empty file: proves a folder is writable before any work."""
+    path.write_bytes(b"")
+    path.unlink()
 
 
 def checked_write(
@@ -102,3 +117,10 @@ def checked_write(
             "then run the same command with --resume"
         )
         raise OutputError(msg) from None
+
+
+def check_output_location(output_dir: Path, traits_dir: Path) -> None:
+    """The collection may not live inside the traits folder, where it would be read as art."""
+    if output_dir.resolve().is_relative_to(traits_dir.resolve()):
+        msg = f"{output_dir}: is inside the traits folder {traits_dir}; choose another --output"
+        raise OutputError(msg)

@@ -79,7 +79,8 @@ def render_token(
         processor.stage_seconds["write"] += time.perf_counter() - started
         digest = token_digest(data)
     except OSError as exc:
-        error = f"{exc.filename or 'write'}: {exc.strerror or exc}"
+        where = exc.filename or settings.image_dir / job.image_file
+        error = f"{where}: {exc.strerror or exc}"
         fatal = exc.errno in FATAL_ERRNOS
     except GenecatorError as exc:
         error = str(exc)

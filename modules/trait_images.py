@@ -107,7 +107,7 @@ def inspect_trait_image(path: Path, expected_size: tuple[int, int] | None = None
 def trait_image_problems(path: Path, expected_size: tuple[int, int] | None) -> list[str]:
     """Reasons `path` cannot be used as a trait layer of `expected_size` (empty when fine)."""
     try:
-        info = inspect_trait_image(path)
+        info = inspect_trait_image(path, expected_size)
     except TraitFileError as exc:
         return list(exc.problems)
     return info_problems(path, info, expected_size)

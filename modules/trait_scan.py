@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Archives made on macOS carry this folder of '._name' files beside the real ones.
+ZIP_METADATA = "__MACOSX"
+
 
 def parse_trait_filename(stem: str) -> tuple[str, int]:
     """Display name and rarity from a file stem: 'Laser_Eyes_Rare' -> ('Laser_Eyes', 1).
@@ -101,6 +104,9 @@ def _layer_folders(traits_dir: Path) -> tuple[dict[str, Path], list[str]]:
         (p for p in traits_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: natural_key(p.name),
     )
+    if any(p.name == ZIP_METADATA for p in candidates):
+        logger.warning("%s: macOS zip metadata, not a layer; ignored", traits_dir / ZIP_METADATA)
+        candidates = [p for p in candidates if p.name != ZIP_METADATA]
     if not candidates:
         msg = f"{traits_dir}: no layer folders; add one sub-folder of images per layer"
         raise TraitFileError(msg)
@@ -174,9 +180,8 @@ def _trait_files(traits_dir: Path, folder: Path) -> tuple[list[Path], list[str]]
 def _image_size_and_problems(
     folders: dict[str, Path], files: dict[str, list[Path]]
 ) -> tuple[tuple[int, int], list[str]]:
-    """The most common image size (so one odd file is the one reported), and every problem
-    measured against it. Sizes come from the headers first, so an odd (or huge) file is
-    refused before its pixels are decoded."""
+    """The most common image size (so one odd file is the one reported) and every problem
+    against it; headers are compared first, so an odd or huge file is never decoded."""
     problems = [
         f"{folders[name]}: layer folder has no .png, .gif or .webp images; add some or remove it"
         for name, paths in files.items()
@@ -214,8 +219,13 @@ def _options(files: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
         name, rarity = parse_trait_filename(path.stem)
         name = nfc(name)  # one spelling of 'é' in metadata, whatever the file system stored
         if name in seen:
+            other = seen[name].name
+            # Two spellings of one name (NFC and NFD) look identical: say why they clash.
+            form = (
+                " (the same name in another Unicode form)" if nfc(other) == nfc(path.name) else ""
+            )
             problems.append(
-                f"{path}: option name '{name}' is also used by {seen[name].name}; rename one"
+                f"{path}: option name '{name}' is also used by {other}{form}; rename one"
             )
             continue
         seen[name] = path

@@ -4,6 +4,7 @@ import difflib
 import json
 import math
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -17,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from modules.errors import ConfigError, GenecatorError
 
 MAX_SHOWN = 80  # characters of a wrong value quoted in a schema message
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _Refused(ValueError):
@@ -58,7 +60,8 @@ def read_json(path: Path, error: type[GenecatorError] = ConfigError) -> Any:
         msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
         raise error(msg) from None
     except OSError as exc:
-        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        msg = f"{path}: cannot read it ({exc.strerror or exc}); check the path and its permissions"
+        raise error(msg) from None
     if not text.strip():
         raise error(f"{path}: file is empty; it must hold a JSON object")
     try:
@@ -71,7 +74,8 @@ def read_json(path: Path, error: type[GenecatorError] = ConfigError) -> Any:
         raise error(f"{path}: {_value_problem(exc)}") from None
     except RecursionError:
         raise error(f"{path}: nested too deeply to be a Genecator file") from None
-    bad = first_unpaired_surrogate(document)
+    # Decoded UTF-8 holds no surrogates; only a \uD800-\uDFFF escape can bring one in.
+    bad = first_unpaired_surrogate(document) if SURROGATE_ESCAPE.search(text) else None
     if bad is not None:
         raise error(
             f"{path}: {bad}: contains an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape "

@@ -207,7 +207,7 @@ def test_rules_lower_the_capacity(project: Callable[..., Path]) -> None:
         (["--quality", "0"], "Invalid value for '--quality': 0 is not in the range 1<=x<=100"),
         (["--quality", "101"], "Invalid value for '--quality': 101 is not in the range"),
         (["--format", "bmp"], "Invalid value for '--format': 'bmp' is not one of"),
-        (["--workers", "0"], "Invalid value for '--workers': 0 is not in the range x>=1"),
+        (["--workers", "0"], "Invalid value for '--workers': 0 is not in the range 1<=x<=256"),
     ],
 )
 def test_invalid_options_are_usage_errors(

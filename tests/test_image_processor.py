@@ -70,7 +70,9 @@ def test_missing_layers_leave_transparency(layers):
 def test_each_layer_is_decoded_once(layers, monkeypatch):
     decoded = []
     real = image_processor.decode_layer
-    monkeypatch.setattr(image_processor, "decode_layer", lambda p: decoded.append(p) or real(p))
+    monkeypatch.setattr(
+        image_processor, "decode_layer", lambda p, size=None: decoded.append(p) or real(p, size)
+    )
     processor = ImageProcessor(16, 8)
     for _ in range(5):
         processor.composite([layers["bg"], layers["body"]], (8, 8))
