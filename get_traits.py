@@ -5,21 +5,18 @@ from pathlib import Path
 import click
 
 from modules.atomic_io import atomic_write_json
-from modules.cli_support import log_level_option, run_command
-from modules.constants import DEFAULT_CONFIG, DEFAULT_TRAITS
+from modules.cli_support import (
+    log_level_option,
+    run_command,
+    traits_option,
+)
+from modules.constants import DEFAULT_CONFIG
 from modules.errors import ConfigError
 from modules.trait_scan import scan_traits
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-t",
-    "--traits",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_TRAITS,
-    show_default=True,
-    help="Folder with one sub-folder of .png/.gif/.webp trait images per layer.",
-)
+@traits_option
 @click.option(
     "-o",
     "--output",
@@ -33,7 +30,7 @@ from modules.trait_scan import scan_traits
     "--order",
     default="",
     help="Comma-separated layers to put first, bottom first, e.g. Background,Body,Eyes "
-    "[default: Background first, then by folder name].",
+    "[default: Background first, then layers covering more of the canvas below the rest].",
 )
 @log_level_option
 @click.pass_context

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from modules.cli_support import log_level_option, run_command
+from modules.cli_support import (
+    config_option,
+    log_level_option,
+    ruler_option,
+    run_command,
+    traits_option,
+)
 from modules.constants import (
     ANIMATED_FORMATS,
     DEFAULT_BREAKER_THRESHOLD,
@@ -20,7 +26,6 @@ from modules.constants import (
     DEFAULT_OUTPUT,
     DEFAULT_QUALITY,
     DEFAULT_RETRY_DELAY,
-    DEFAULT_TRAITS,
     GIF_DITHERS,
     PNG_COMPRESSIONS,
     STILL_FORMATS,
@@ -42,26 +47,9 @@ from modules.settings import GenerationSettings, locate_inputs
     show_default=True,
     help="Number of tokens to generate (ids 1..N).",
 )
-@click.option(
-    "-c",
-    "--config",
-    type=click.Path(path_type=Path),
-    help="config.json to use [default: config.json, else config.sample.json].",
-)
-@click.option(
-    "-r",
-    "--ruler",
-    type=click.Path(path_type=Path),
-    help="ruler.json with compatibility rules [default: ruler.json if present].",
-)
-@click.option(
-    "-t",
-    "--traits",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_TRAITS,
-    show_default=True,
-    help="Folder with one sub-folder of trait images per layer.",
-)
+@config_option
+@ruler_option
+@traits_option
 @click.option(
     "-o",
     "--output",

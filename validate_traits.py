@@ -6,9 +6,14 @@ import click
 
 from modules.animation import spec_animation_problems
 from modules.capacity import capacity
-from modules.cli_support import log_level_option, run_command
+from modules.cli_support import (
+    config_option,
+    log_level_option,
+    ruler_option,
+    run_command,
+    traits_option,
+)
 from modules.config_manager import ConfigManager
-from modules.constants import DEFAULT_TRAITS
 from modules.errors import TraitFileError
 from modules.selection import model_from_spec
 from modules.settings import locate_inputs
@@ -17,26 +22,9 @@ EXIT_WARNINGS = 1
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-c",
-    "--config",
-    type=click.Path(path_type=Path),
-    help="config.json to check [default: config.json, else config.sample.json].",
-)
-@click.option(
-    "-r",
-    "--ruler",
-    type=click.Path(path_type=Path),
-    help="ruler.json to check [default: ruler.json if present].",
-)
-@click.option(
-    "-t",
-    "--traits",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_TRAITS,
-    show_default=True,
-    help="Folder of layer sub-folders.",
-)
+@config_option
+@ruler_option
+@traits_option
 @log_level_option
 @click.pass_context
 def cli(

@@ -3,9 +3,11 @@
 import logging
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
+from modules.constants import DEFAULT_TRAITS
 from modules.errors import GenecatorError
 from modules.report import EXIT_ERROR
 
@@ -17,6 +19,26 @@ ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 logger = logging.getLogger("genecator")
 
+config_option = click.option(
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path),
+    help="config.json to use [default: config.json, else config.sample.json].",
+)
+ruler_option = click.option(
+    "-r",
+    "--ruler",
+    type=click.Path(path_type=Path),
+    help="ruler.json with compatibility rules [default: ruler.json if present].",
+)
+traits_option = click.option(
+    "-t",
+    "--traits",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_TRAITS,
+    show_default=True,
+    help="Folder with one sub-folder of .png/.gif/.webp trait images per layer.",
+)
 log_level_option = click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),
