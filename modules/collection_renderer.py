@@ -10,7 +10,7 @@ from modules.atomic_io import atomic_write_json
 from modules.checkpoint import HashLedger
 from modules.dependency_container import Container
 from modules.output_folder import checked_write
-from modules.provenance import write_provenance
+from modules.provenance import provenance_document, write_provenance_document
 from modules.render_pool import RenderJob, RenderResult, RenderSettings, render_all
 from modules.report import Report
 from modules.resource_manager import activate_circuit_breaker
@@ -63,7 +63,12 @@ class CollectionRenderer:
                 combos,
                 self._stats(),
             )
-            write_provenance(self.settings.output_dir, digests=self.hashes)
+            metadata = self.container.metadata_manager
+            images = [
+                (i, metadata.image_file(i, combo), self.hashes[i])
+                for i, combo in enumerate(combos, start=1)
+            ]
+            write_provenance_document(self.settings.output_dir, provenance_document(images))
 
     def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
         """When resuming: keep the tokens already complete on disk (rewriting metadata that

@@ -2,7 +2,7 @@
 (BAYC style: SHA-256 of the per-image hex digests concatenated in order)."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,44 +20,46 @@ def combined_hash(digests: Sequence[str], starting_index: int = 0) -> str:
     return hashlib.sha256("".join(ordered).encode("ascii")).hexdigest()
 
 
-def provenance(
-    output_dir: Path, starting_index: int = 0, digests: Mapping[int, str] | None = None
-) -> dict[str, Any]:
-    """The provenance document of the complete collection (ids 1..N) in `output_dir`;
-    `digests` (token id -> image SHA-256, e.g. from the generator) saves hashing again."""
+def provenance(output_dir: Path, starting_index: int = 0) -> dict[str, Any]:
+    """The provenance document of the complete collection (ids 1..N) in `output_dir`."""
     tokens = read_tokens(output_dir / METADATA_DIR)
     _check_complete(tokens, output_dir)
-    if not 0 <= starting_index < len(tokens):
-        msg = f"--starting-index {starting_index}: must be between 0 and {len(tokens) - 1}"
-        raise CollectionError(msg)
     images = [
-        {
-            "token_id": token.token_id,
-            "image": token.image_file,
-            "sha256": (
-                digests[token.token_id]
-                if digests is not None
-                else file_sha256(existing_image(output_dir, token))
-            ),
-        }
+        (token.token_id, token.image_file, file_sha256(existing_image(output_dir, token)))
         for token in tokens
     ]
+    return provenance_document(images, starting_index)
+
+
+def provenance_document(
+    images: Sequence[tuple[int, str, str]], starting_index: int = 0
+) -> dict[str, Any]:
+    """The document for (token id, image file, SHA-256) in token order."""
+    if not 0 <= starting_index < len(images):
+        msg = f"--starting-index {starting_index}: must be between 0 and {len(images) - 1}"
+        raise CollectionError(msg)
     return {
         "algorithm": "sha256 of the images' hex SHA-256 digests concatenated in token order, "
         "starting at starting_index (0-based) and wrapping around",
-        "provenance_hash": combined_hash([image["sha256"] for image in images], starting_index),
+        "provenance_hash": combined_hash([digest for _, _, digest in images], starting_index),
         "starting_index": starting_index,
         "token_count": len(images),
-        "images": images,
+        "images": [
+            {"token_id": token_id, "image": image, "sha256": digest}
+            for token_id, image, digest in images
+        ],
     }
 
 
-def write_provenance(
-    output_dir: Path, starting_index: int = 0, digests: Mapping[int, str] | None = None
-) -> Path:
-    """Write `output_dir`/provenance.json atomically and return its path."""
+def write_provenance(output_dir: Path, starting_index: int = 0) -> Path:
+    """Write `output_dir`/provenance.json (hashing every image) and return its path."""
+    return write_provenance_document(output_dir, provenance(output_dir, starting_index))
+
+
+def write_provenance_document(output_dir: Path, document: dict[str, Any]) -> Path:
+    """Write a provenance document atomically as `output_dir`/provenance.json."""
     path = output_dir / PROVENANCE
-    write_output(path, json_bytes(provenance(output_dir, starting_index, digests)))
+    write_output(path, json_bytes(document))
     return path
 
 
