@@ -173,11 +173,12 @@ def test_pillow_refuses_what_is_far_beyond_its_limit(tmp_path: Path) -> None:
 def test_refusing_a_bomb_keeps_memory_small(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(png_header_only(9000, 9000))  # 324 MB as RGBA, under Pillow's limit
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count pytest's own.
     code = (
-        "import resource, sys; from pathlib import Path; "
+        "import re; from pathlib import Path; "
         "from modules.trait_images import trait_image_problems; "
         f"print(trait_image_problems(Path({str(path)!r}), (8, 8))); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
