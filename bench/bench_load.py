@@ -1,8 +1,8 @@
 """Load test (issue #7): a long run at small image size keeps memory flat, and planning a
 very large collection takes seconds. Not part of the test suite.
 
-    python bench/bench_load.py                        # 20,000 tokens at 24 px, 2 workers
-    python bench/bench_load.py -n 5000 --size 16 --plan-tokens 50000
+    python -m bench.bench_load                        # 20,000 tokens at 24 px, 2 workers
+    python -m bench.bench_load -n 5000 --size 16 --plan-tokens 50000
 
 Writes 6 layers x 8 options of synthetic art (262,144 combinations) to a temporary folder,
 runs `main.py -n N --workers W` while reading the resident memory (VmRSS in /proc) of the
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 from PIL import Image, ImageDraw
+
+from bench.rss import descendants, read_rss_mb
 
 REPO = Path(__file__).resolve().parent.parent
 LAYERS = ("Background", "Body", "Clothes", "Eyes", "Mouth", "Hat")
@@ -70,33 +72,6 @@ def write_project(root: Path, size: int) -> None:
         traits[layer] = {"options": options}
     config = {"trait_order": list(LAYERS), "image_size": [size, size], "traits": traits}
     (root / "config.json").write_text(json.dumps(config), encoding="utf-8")
-
-
-def read_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def descendants(root_pid: int) -> list[int]:
-    """Every process below `root_pid`, found by scanning /proc for parent ids."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = [], [root_pid]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 def label_of(pid: int, root_pid: int) -> str:

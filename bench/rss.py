@@ -1,4 +1,4 @@
-"""Run a command while sampling the resident memory of it and its child processes (Linux)."""
+"""Resident memory of a process tree, read from /proc (Linux), for the benchmarks."""
 
 import subprocess
 import time
@@ -7,37 +7,45 @@ from pathlib import Path
 SAMPLE_SECONDS = 0.1
 
 
+def read_rss_mb(pid: int) -> float | None:
+    """VmRSS of `pid` in MB, or None once it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def descendants(root_pid: int) -> list[int]:
+    """Every process below `root_pid`, found by scanning /proc for parent ids."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [root_pid]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 def run_sampling_rss(command: list[str], cwd: Path) -> tuple[float, dict[str, float]]:
     """Wall seconds of `command`, and peak RSS in MB of the process and of its largest child."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peaks = {"parent": 0.0, "workers": 0.0}
     while process.poll() is None:
-        peaks["parent"] = max(peaks["parent"], rss_mb(process.pid))
-        for child in children(process.pid):
-            peaks["workers"] = max(peaks["workers"], rss_mb(child))
+        peaks["parent"] = max(peaks["parent"], read_rss_mb(process.pid) or 0.0)
+        for child in descendants(process.pid):
+            peaks["workers"] = max(peaks["workers"], read_rss_mb(child) or 0.0)
         time.sleep(SAMPLE_SECONDS)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(process.stderr.read().decode() if process.stderr else "failed")
     return seconds, peaks
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return 0.0
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
