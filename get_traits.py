@@ -6,6 +6,7 @@ import click
 
 from modules.atomic_io import atomic_write_json
 from modules.cli_support import (
+    CONTEXT,
     log_level_option,
     run_command,
     traits_option,
@@ -15,7 +16,7 @@ from modules.errors import ConfigError
 from modules.trait_scan import scan_traits
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(context_settings=CONTEXT)
 @traits_option
 @click.option(
     "-o",

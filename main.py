@@ -8,6 +8,7 @@ import click
 from tqdm import tqdm
 
 from modules.cli_support import (
+    CONTEXT,
     config_option,
     log_level_option,
     ruler_option,
@@ -38,7 +39,7 @@ from modules.resource_manager import get_circuit_breaker_status
 from modules.settings import GenerationSettings, locate_inputs
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(context_settings=CONTEXT)
 @click.option(
     "-n",
     "--num-nfts",

@@ -7,6 +7,7 @@ import click
 from modules.animation import spec_animation_problems
 from modules.capacity import capacity
 from modules.cli_support import (
+    CONTEXT,
     config_option,
     log_level_option,
     ruler_option,
@@ -21,7 +22,7 @@ from modules.settings import locate_inputs
 EXIT_WARNINGS = 1
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(context_settings=CONTEXT)
 @config_option
 @ruler_option
 @traits_option

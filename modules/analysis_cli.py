@@ -7,8 +7,6 @@ import click
 from modules.constants import DEFAULT_OUTPUT
 from modules.table_files import check_report_path
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
 collection_option = click.option(
     "-d",
     "--collection",

@@ -19,6 +19,9 @@ ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 logger = logging.getLogger("genecator")
 
+# Every command accepts -h as well as --help.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
 config_option = click.option(
     "-c",
     "--config",

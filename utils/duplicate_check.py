@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from modules.analysis_cli import CONTEXT, collection_option
-from modules.cli_support import log_level_option, run_command
+from modules.analysis_cli import collection_option
+from modules.cli_support import CONTEXT, log_level_option, run_command
 from modules.collection_reader import read_collection
 from modules.duplicates import find_duplicates
 

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import click
 
-from modules.analysis_cli import CONTEXT
-from modules.cli_support import log_level_option, run_command
+from modules.cli_support import CONTEXT, log_level_option, run_command
 from modules.constants import DEFAULT_OUTPUT, METADATA_DIR
 from modules.ipfs_cid import update_cid
 

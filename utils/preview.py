@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from modules.analysis_cli import CONTEXT, collection_option
-from modules.cli_support import log_level_option, run_command
+from modules.analysis_cli import collection_option
+from modules.cli_support import CONTEXT, log_level_option, run_command
 from modules.html_report import DEFAULT_TOP
 from modules.preview import DEFAULT_COUNT, DEFAULT_THUMB, SELECTIONS, write_preview
 

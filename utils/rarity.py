@@ -5,13 +5,12 @@ from pathlib import Path
 import click
 
 from modules.analysis_cli import (
-    CONTEXT,
     collection_option,
     combined_file_option,
     report_option,
     report_path,
 )
-from modules.cli_support import log_level_option, run_command
+from modules.cli_support import CONTEXT, log_level_option, run_command
 from modules.collection_reader import read_collection
 from modules.constants import RARITY_RANKS as DEFAULT_REPORT
 from modules.rarity import RARITY_COLUMNS, rank_rarity, rarity_document, rarity_rows
