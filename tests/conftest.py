@@ -1,12 +1,12 @@
 """Shared fixtures: tiny synthetic trait sets written to a temporary folder."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,3 +73,38 @@ BASIC_LAYERS: TraitSet = {
     "Body": {"Grey.png": (128, 128, 128, 128), "White.png": (255, 255, 255, 128)},
     "Hat": {"Cap.png": (0, 0, 0, 255), "Crown.png": (255, 215, 0, 200)},
 }
+
+
+def layer_image(layer: int, option: int, size: int) -> Image.Image:
+    """A distinct shape per layer and colour per option: the bottom layer is opaque, the
+    ones above are half-transparent ellipses, so composites show every layer."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    colour = (40 * option % 256, 90 * layer % 256, 255 - 30 * option, 255 if layer == 0 else 170)
+    draw = ImageDraw.Draw(image)
+    if layer == 0:
+        draw.rectangle((0, 0, size, size), fill=colour)
+    else:
+        top = 3 * layer % (size - 10)
+        draw.ellipse((2 * layer, top, 2 * layer + size // 3 + option, top + 10), fill=colour)
+    return image
+
+
+def write_layered_traits(
+    root: Path,
+    layers: Sequence[str],
+    options: int,
+    size: int,
+    rarity: Callable[[int], int] = lambda option: option % 5 + 1,
+) -> dict[str, Any]:
+    """traits/<Layer>/<Layer><i>.png drawn by layer_image; returns the config's `traits`."""
+    traits = {}
+    for index, layer in enumerate(layers):
+        folder = root / "traits" / layer
+        folder.mkdir(parents=True)
+        entries = []
+        for option in range(options):
+            name = f"{layer}{option}"
+            layer_image(index, option, size).save(folder / f"{name}.png")
+            entries.append({"name": name, "file": f"{name}.png", "rarity": rarity(option)})
+        traits[layer] = {"options": entries}
+    return traits

@@ -8,44 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.settings import GenerationSettings
-from tests.conftest import REPO, write_json
+from tests.conftest import REPO, layer_image, write_json, write_layered_traits
 
 SIZE = 32
 LAYERS = ["Background", "Body", "Eyes", "Mouth", "Hat", "Badge"]
-
-
-def option_image(layer: int, option: int) -> Image.Image:
-    """A distinct shape per layer and colour per option, with soft (partial) alpha."""
-    image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = (40 * option % 256, 90 * layer % 256, 255 - 30 * option, 255 if layer == 0 else 170)
-    if layer == 0:
-        draw.rectangle((0, 0, SIZE, SIZE), fill=colour)
-    else:
-        box = (2 * layer, 3 * layer % SIZE, 2 * layer + 12 + option, 3 * layer % SIZE + 10)
-        draw.ellipse(box, fill=colour)
-    return image
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """Six layers x 6 options, two optional layers, rules with '*', priority traits."""
     root = tmp_path_factory.mktemp("project")
-    traits = {}
-    for layer_index, layer in enumerate(LAYERS):
-        folder = root / "traits" / layer
-        folder.mkdir(parents=True)
-        options = []
-        for option in range(6):
-            name = f"{layer}{option}"
-            option_image(layer_index, option).save(folder / f"{name}.png")
-            options.append({"name": name, "file": f"{name}.png", "rarity": option % 5 + 1})
-        traits[layer] = {"options": options}
+    traits = write_layered_traits(root, LAYERS, 6, SIZE)
     traits["Hat"]["rarity"] = 3
     traits["Badge"]["rarity"] = 2
     config = {
@@ -136,7 +114,9 @@ def test_images_match_their_metadata_and_rules_hold(project):
         expected = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
         for layer in LAYERS:
             if layer in values:
-                expected.alpha_composite(option_image(LAYERS.index(layer), int(values[layer][-1])))
+                expected.alpha_composite(
+                    layer_image(LAYERS.index(layer), int(values[layer][-1]), SIZE)
+                )
         with Image.open(output / "image" / f"{token_id}.png") as rendered:
             assert rendered.convert("RGBA").tobytes() == expected.tobytes()
 

@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from modules import render_pool, resource_manager
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.resource_manager import CircuitBreaker, ResourceManager, get_circuit_breaker_status
 from modules.settings import GenerationSettings
-from tests.conftest import write_json
+from tests.conftest import write_json, write_layered_traits
 
 SIZE = 24
 LAYERS = ["Background", "Body", "Eyes", "Hat"]
@@ -201,31 +200,11 @@ def test_status_reports_the_activated_breaker(clock):
 # --- faults injected into whole in-process runs (workers=1) ---------------------------------
 
 
-def option_image(layer: int, option: int) -> Image.Image:
-    image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = (60 * option % 256, 80 * layer % 256, 200 - 30 * option, 255 if layer == 0 else 150)
-    if layer == 0:
-        draw.rectangle((0, 0, SIZE, SIZE), fill=colour)
-    else:
-        draw.ellipse((3 * layer, 2 * layer, 3 * layer + 9 + option, 2 * layer + 8), fill=colour)
-    return image
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """Four layers x 4 options with an optional hat: 4 * 4 * 4 * 5 = 320 tokens possible."""
     root = tmp_path_factory.mktemp("faults-project")
-    traits = {}
-    for layer_index, layer in enumerate(LAYERS):
-        folder = root / "traits" / layer
-        folder.mkdir(parents=True)
-        options = []
-        for option in range(4):
-            name = f"{layer}{option}"
-            option_image(layer_index, option).save(folder / f"{name}.png")
-            options.append({"name": name, "file": f"{name}.png", "rarity": option + 2})
-        traits[layer] = {"options": options}
+    traits = write_layered_traits(root, LAYERS, 4, SIZE, rarity=lambda option: option + 2)
     traits["Hat"]["rarity"] = 4
     config = {"trait_order": LAYERS, "image_size": [SIZE, SIZE], "traits": traits}
     write_json(root / "config.json", config)

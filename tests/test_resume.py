@@ -16,13 +16,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from modules import atomic_io
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.settings import GenerationSettings
-from tests.conftest import REPO, write_json
+from tests.conftest import REPO, write_json, write_layered_traits
 
 SIZE = 24
 LAYERS = ["Background", "Body", "Eyes", "Mouth", "Hat"]
@@ -49,31 +49,9 @@ TOKEN_IMAGE = re.compile(r"^\d+\.png$")
 RESUME_HINT = "run the same command with --resume."
 
 
-def option_image(layer: int, option: int) -> Image.Image:
-    """A distinct shape per layer and colour per option, half transparent above the bottom."""
-    image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = (50 * option % 256, 70 * layer % 256, 255 - 40 * option, 255 if layer == 0 else 160)
-    if layer == 0:
-        draw.rectangle((0, 0, SIZE, SIZE), fill=colour)
-    else:
-        box = (2 * layer, 3 * layer, 2 * layer + 8 + option, 3 * layer + 7)
-        draw.ellipse(box, fill=colour)
-    return image
-
-
 def write_project(root: Path) -> Path:
     """Five layers x 5 options, an optional hat, priority traits and two rules."""
-    traits = {}
-    for layer_index, layer in enumerate(LAYERS):
-        folder = root / "traits" / layer
-        folder.mkdir(parents=True)
-        options = []
-        for option in range(5):
-            name = f"{layer}{option}"
-            option_image(layer_index, option).save(folder / f"{name}.png")
-            options.append({"name": name, "file": f"{name}.png", "rarity": option % 5 + 1})
-        traits[layer] = {"options": options}
+    traits = write_layered_traits(root, LAYERS, 5, SIZE)
     traits["Hat"]["rarity"] = 3
     config = {
         "trait_order": LAYERS,
