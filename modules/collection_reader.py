@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules.constants import COMBINED_METADATA, IMAGE_DIR, METADATA_DIR
+from modules.constants import IMAGE_DIR, METADATA_DIR
 from modules.errors import CollectionError
 from modules.validation import read_json
 
@@ -156,8 +156,3 @@ def existing_image(collection_dir: Path, token: Token) -> Path:
         msg = f"{path}: image of token {token.token_id} not found ({token.source} names it)"
         raise CollectionError(msg)
     return path
-
-
-def combined_path(collection_dir: Path) -> Path:
-    """collection_dir/metadata/combined_metadata.json."""
-    return collection_dir / METADATA_DIR / COMBINED_METADATA

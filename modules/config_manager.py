@@ -17,13 +17,7 @@ from modules.constants import (
 from modules.errors import ConfigError, TraitFileError
 from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_images import (
-    TraitImageInfo,
-    file_digest,
-    info_problems,
-    info_warnings,
-    inspect_trait_image,
-)
+from modules.trait_images import check_trait_image, file_digest, info_warnings
 from modules.validation import did_you_mean, is_plain_name, nfc, read_json, schema_problems
 
 logger = logging.getLogger(__name__)
@@ -110,7 +104,11 @@ class ConfigManager:
             problems += option_problems
             checked = []
             for option in options:
-                info = _inspect(option.file, size, problems) if option.file in found else None
+                if option.file not in found:  # its problem is already reported
+                    checked.append(option)
+                    continue
+                info, file_problems = check_trait_image(option.file, size)
+                problems += file_problems
                 if info is not None:
                     warnings += info_warnings(option.file, info, bottom=position == 0)
                     option = replace(option, durations=info.durations)
@@ -191,17 +189,6 @@ def _listing(folder: Path) -> list[Path]:
 
 def _folded(name: str) -> str:
     return nfc(name).lower()
-
-
-def _inspect(path: Path, size: tuple[int, int], problems: list[str]) -> TraitImageInfo | None:
-    """A trait file's description, adding its problems (decode, size, mode, frames)."""
-    try:
-        info = inspect_trait_image(path, size)
-    except TraitFileError as exc:
-        problems += exc.problems
-        return None
-    problems += info_problems(path, info, size)
-    return info
 
 
 def layer_name_problems(config: dict[str, Any], label: str, traits_dir: Path) -> list[str]:

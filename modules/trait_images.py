@@ -104,13 +104,16 @@ def inspect_trait_image(path: Path, expected_size: tuple[int, int] | None = None
         )
 
 
-def trait_image_problems(path: Path, expected_size: tuple[int, int] | None) -> list[str]:
-    """Reasons `path` cannot be used as a trait layer of `expected_size` (empty when fine)."""
+def check_trait_image(
+    path: Path, expected_size: tuple[int, int] | None
+) -> tuple[TraitImageInfo | None, list[str]]:
+    """The file's description (None when it cannot be read) and every reason it cannot be a
+    trait layer of `expected_size` (empty when fine)."""
     try:
         info = inspect_trait_image(path, expected_size)
     except TraitFileError as exc:
-        return list(exc.problems)
-    return info_problems(path, info, expected_size)
+        return None, list(exc.problems)
+    return info, info_problems(path, info, expected_size)
 
 
 def info_problems(

@@ -18,7 +18,7 @@ from modules.atomic_io import json_bytes
 from modules.config_manager import ConfigManager
 from modules.errors import GenecatorError, TraitFileError
 from modules.spec import CollectionSpec
-from modules.trait_images import decode_layer, inspect_trait_image, trait_image_problems
+from modules.trait_images import check_trait_image, decode_layer, inspect_trait_image
 from tests.conftest import BASIC_LAYERS, SIZE, config_for, write_json, write_traits
 
 T = TypeVar("T")
@@ -286,7 +286,7 @@ def check_trait_file(path: Path) -> None:
     for read in (inspect_trait_image, decode_layer):
         _, problems = outcome(read, TraitFileError, path, SIZE)
         assert all(p.startswith(f"{path}: ") for p in problems)
-    problems = trait_image_problems(path, SIZE)
+    problems = check_trait_image(path, SIZE)[1]
     assert all(p.startswith(f"{path}: ") for p in problems)
     if not problems:
         layer = decode_layer(path, SIZE)
@@ -308,7 +308,7 @@ def test_the_undamaged_images_are_fine(tmp_path: Path) -> None:
     for index, data in enumerate(VALID_IMAGES):
         path = tmp_path / f"{index}.img"
         path.write_bytes(data)
-        assert trait_image_problems(path, SIZE) == []
+        assert check_trait_image(path, SIZE)[1] == []
 
 
 def test_json_fuzz_vocabulary_is_written_as_json(project: Path) -> None:

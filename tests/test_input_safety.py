@@ -18,7 +18,7 @@ import main
 from modules.cli_support import printable
 from modules.config_manager import ConfigManager
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_images import decode_layer, inspect_trait_image, trait_image_problems
+from modules.trait_images import check_trait_image, decode_layer, inspect_trait_image
 from modules.trait_scan import scan_traits
 from tests.conftest import BASIC_LAYERS, REPO, config_for, write_json, write_traits
 from tests.test_bad_input import long_gif, png_header_only
@@ -69,7 +69,7 @@ def test_sixteen_bit_grey_is_refused_not_clipped(tmp_path: Path) -> None:
     # Pillow's I;16 -> RGBA conversion clips at 255 instead of scaling: refuse, do not guess.
     path = tmp_path / "deep.png"
     Image.new("I;16", (8, 8), 40000).save(path)
-    assert trait_image_problems(path, (8, 8)) == [
+    assert check_trait_image(path, (8, 8))[1] == [
         f"{path}: colour mode I;16 (16-bit grayscale) is not supported; "
         "save it as an 8-bit RGBA PNG"
     ]
@@ -78,7 +78,7 @@ def test_sixteen_bit_grey_is_refused_not_clipped(tmp_path: Path) -> None:
 def test_cmyk_can_only_arrive_as_another_format_and_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "cmyk.png"
     Image.new("CMYK", (8, 8), (0, 50, 100, 0)).save(path, "JPEG")
-    assert trait_image_problems(path, (8, 8)) == [
+    assert check_trait_image(path, (8, 8))[1] == [
         f"{path}: is a JPEG file, not PNG, GIF or WebP; re-export it as PNG"
     ]
 
@@ -109,9 +109,9 @@ def test_exif_orientation_is_applied_as_viewers_show_it(tmp_path: Path, orientat
     frame = decode_layer(path, size).frames[0]
     assert frame.size == size == expected.size
     assert frame.tobytes() == expected.tobytes()
-    assert trait_image_problems(path, size) == []
+    assert check_trait_image(path, size)[1] == []
     wrong = size[::-1]
-    assert trait_image_problems(path, wrong) == [
+    assert check_trait_image(path, wrong)[1] == [
         f"{path}: image is {size[0]}x{size[1]} but image_size is {wrong[0]}x{wrong[1]}; "
         "resize it or fix image_size"
     ]
@@ -164,7 +164,7 @@ def test_a_wrong_size_header_is_refused_without_decoding(tmp_path: Path, monkeyp
 def test_pillow_refuses_what_is_far_beyond_its_limit(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(png_header_only(30000, 30000))
-    problems = trait_image_problems(path, None)
+    problems = check_trait_image(path, None)[1]
     assert len(problems) == 1
     assert problems[0].startswith(f"{path}: refused as a decompression bomb (")
 
@@ -176,8 +176,8 @@ def test_refusing_a_bomb_keeps_memory_small(tmp_path: Path) -> None:
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count pytest's own.
     code = (
         "import re; from pathlib import Path; "
-        "from modules.trait_images import trait_image_problems; "
-        f"print(trait_image_problems(Path({str(path)!r}), (8, 8))); "
+        "from modules.trait_images import check_trait_image; "
+        f"print(check_trait_image(Path({str(path)!r}), (8, 8))); "
         "print(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1])"
     )
     result = subprocess.run(
