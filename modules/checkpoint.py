@@ -56,8 +56,12 @@ class PlanState:
     fingerprint: dict[str, str]
     seed: int
     rng_state: Any  # random.Random.getstate(), or None when it cannot be trusted
-    combos: list[Combo]
+    tracker_state: dict[str, Any]  # TraitTracker.to_state(): every token, in id order
     redraws: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def combos(self) -> list[Combo]:
+        return [tuple(combo) for combo in self.tracker_state["combinations"]]
 
 
 def fingerprint(spec: CollectionSpec, traits_dir: Path, inputs: RunInputs) -> dict[str, str]:
@@ -102,11 +106,11 @@ def write_plan_state(output_dir: Path, state: PlanState) -> None:
     """Tracker first, then RNG. The tracker alone is a complete record (inputs, seed and
     every token), so a crash between the two writes loses only the RNG state, which
     replanning from the seed restores."""
-    planned = len(state.combos)
+    planned = len(state.tracker_state["combinations"])
     atomic_write_json(
         output_dir / TRACKER_STATE,
         {
-            "combinations": [list(combo) for combo in state.combos],
+            **state.tracker_state,
             "fingerprint": state.fingerprint,
             "planned": planned,
             "planning_redraws": state.redraws,
@@ -133,13 +137,13 @@ def read_plan_state(output_dir: Path) -> PlanState | None:
     try:
         tracker = _read(tracker_path)
         rng = _read(rng_path) if rng_path.exists() else None
-        combos = [tuple(combo) for combo in tracker["combinations"]]
+        combos = [list(combo) for combo in tracker["combinations"]]
         current = rng is not None and rng["planned"] == tracker["planned"] == len(combos)
         return PlanState(
             fingerprint=dict(tracker["fingerprint"]),
             seed=int(tracker["seed"]),
             rng_state=_rng_state(rng["state"]) if current else None,
-            combos=combos,
+            tracker_state={"combinations": combos},
             redraws=dict(tracker["planning_redraws"]),
         )
     except (CheckpointError, KeyError, TypeError, ValueError) as exc:

@@ -46,9 +46,10 @@ class NFTGenerator:
     def run(self, on_progress: ProgressCallback | None = None) -> tuple[list[Combo], Report]:
         """Plan and, unless dry-run, render what is missing and publish the collection."""
         state, report = self.plan()
+        combos = state.combos
         if self.settings.dry_run:
             report.planned_only = True
-            return state.combos, report
+            return combos, report
         started_at = utc_now()
         check_output_location(self.settings.output_dir, self.settings.traits_dir)
         image_dir, metadata_dir = prepare_output(
@@ -59,10 +60,10 @@ class NFTGenerator:
             self.container, self.settings, image_dir, metadata_dir
         )
         CollectionRenderer(self.container, self.settings, render_settings, report, on_progress).run(
-            state.combos
+            combos
         )
         self._log_run(state, report, started_at)
-        return state.combos, report
+        return combos, report
 
     def plan(self) -> tuple[PlanState, Report]:
         """The combination of every token 1..N, continuing a saved plan when resuming;
@@ -83,8 +84,8 @@ class NFTGenerator:
         planner = self._planner(rng)
         planner.failures = redraws
         planner.plan(settings.num_tokens - len(planner.tracker))
-        combos = planner.tracker.combos
-        state = PlanState(current, seed, rng.getstate(), combos, dict(planner.failures))
+        tracker_state = planner.tracker.to_state()
+        state = PlanState(current, seed, rng.getstate(), tracker_state, dict(planner.failures))
         return state, Report(settings.num_tokens, seed, limit, planner.failures)
 
     def _check_animation(self) -> None:
@@ -127,15 +128,15 @@ class NFTGenerator:
     def _restore(self, saved: PlanState, seed: int) -> tuple[random.Random, Counter[str]]:
         """Load the saved tokens into the tracker and continue from the saved RNG; when the
         RNG state was lost, plan again from the seed (the plan is a pure function of it)."""
-        _check_combos(saved.combos, self.container.model.weights, self.settings.output_dir)
+        combos = saved.combos
+        _check_combos(combos, self.container.model.weights, self.settings.output_dir)
         if saved.rng_state is None:
             planner = self._planner(random.Random(seed))
-            if planner.plan(len(saved.combos)) != saved.combos:
+            if planner.plan(len(combos)) != combos:
                 msg = f"{self.settings.output_dir}: checkpoint does not match; use --force"
                 raise CheckpointError(msg)
             return planner.rng, planner.failures
-        for combo in saved.combos:
-            self.container.trait_tracker.add(combo)
+        self.container.trait_tracker.restore(saved.tracker_state)
         rng = random.Random()
         rng.setstate(saved.rng_state)
         return rng, Counter(saved.redraws)

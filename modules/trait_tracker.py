@@ -54,11 +54,15 @@ class TraitTracker:
         """JSON-ready state in token order; the lookups are derived from it on load."""
         return {"combinations": [list(combo) for combo in self._order]}
 
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a to_state() document (into an empty tracker), as a checkpoint does."""
+        for combo in state["combinations"]:
+            self.add(tuple(combo))
+
     @classmethod
     def from_state(
         cls, state: dict[str, Any], priority: tuple[int, ...], similar_limit: int | None
     ) -> "TraitTracker":
         tracker = cls(priority, similar_limit)
-        for combo in state["combinations"]:
-            tracker.add(tuple(combo))
+        tracker.restore(state)
         return tracker
