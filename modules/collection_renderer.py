@@ -77,12 +77,11 @@ class CollectionRenderer:
             return list(range(1, len(combos) + 1))
         recorded = self.ledger.load()
         metadata = self.container.metadata_manager
-        expected = {
-            i: (metadata.image_file(i, combo), metadata.token_metadata(i, combo))
-            for i, combo in enumerate(combos, start=1)
-        }
         found = verify_tokens(
-            ((i, name, document) for i, (name, document) in expected.items()),
+            (
+                (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo))
+                for i, combo in enumerate(combos, start=1)
+            ),
             recorded,
             self.render_settings.image_dir,
             self.render_settings.metadata_dir,
@@ -90,7 +89,8 @@ class CollectionRenderer:
         )
         for token_id in found.stale_metadata:
             path = self.render_settings.metadata_dir / f"{token_id}.json"
-            self._write(atomic_write_json, path, expected[token_id][1])
+            document = metadata.token_metadata(token_id, combos[token_id - 1])
+            self._write(atomic_write_json, path, document)
         self.report.metadata_rewritten = len(found.stale_metadata)
         self.hashes = found.hashes
         for token_id in self.hashes.keys() - recorded.keys():
