@@ -134,7 +134,7 @@ def genecator_run(root: Path, tokens: int, workers: int, png: str) -> dict[str, 
     }
 
 
-def encoder_limit(root: Path, png: str, samples: int = 40) -> float:
+def encoder_limit(root: Path, size: int, png: str, samples: int = 40) -> float:
     """Images/s of composite + encode alone, in process (layers decoded beforehand)."""
     processor = ImageProcessor(1024, 256)
     rng = random.Random(2)
@@ -145,11 +145,10 @@ def encoder_limit(root: Path, png: str, samples: int = 40) -> float:
     for files in tokens:
         for path in files:
             processor.layer(path)
-    size = processor.layer(tokens[0][0]).frames[0].size
     options = EncodeOptions("png", "gif", 90, png_compression=png)
     started = time.perf_counter()
     for files in tokens:
-        encode_still(processor.composite(files, size), options)
+        encode_still(processor.composite(files, (size, size)), options)
     return samples / (time.perf_counter() - started)
 
 
@@ -191,7 +190,7 @@ def main(art: str, size: int, tokens: int, naive_tokens: int, repeats: int, png:
     rows = {
         w: median_of([genecator_run(root, tokens, w, png) for _ in range(repeats)]) for w in (1, 2)
     }
-    limit = encoder_limit(root, png)
+    limit = encoder_limit(root, size, png)
     plan = dry_run(root, plan_tokens)
     result = {
         "art": art, "size": size, "tokens": tokens, "png": png, "animated": animated,

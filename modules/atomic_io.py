@@ -10,14 +10,16 @@ from typing import IO, Any
 TEMP_PREFIX = ".tmp-"
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write via `write(file)` to a temp file beside `path`, fsync it, then rename over `path`."""
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None], durable: bool = True) -> None:
+    """Write via `write(file)` to a temp file beside `path`, fsync it, then rename over `path`.
+    `durable=False` skips the fsync for files whose caller syncs them in batches later."""
     temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
     try:
         with open(temp, "wb") as handle:
             write(handle)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         # Cleanup only: the error still propagates to the caller.
@@ -25,9 +27,9 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """Atomically replace `path` with `data`."""
-    atomic_write(path, lambda handle: handle.write(data))
+    atomic_write(path, lambda handle: handle.write(data), durable)
 
 
 def json_bytes(document: Any) -> bytes:
@@ -48,6 +50,6 @@ def write_json_array(handle: IO[bytes], documents: Iterable[Any]) -> int:
     return count
 
 
-def atomic_write_json(path: Path, document: Any) -> None:
+def atomic_write_json(path: Path, document: Any, durable: bool = True) -> None:
     """Atomically write `document` as canonical JSON."""
-    atomic_write_bytes(path, json_bytes(document))
+    atomic_write_bytes(path, json_bytes(document), durable)

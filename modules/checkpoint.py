@@ -3,6 +3,7 @@ plan state (RNG and tracker) and the ledger of finished tokens' image hashes."""
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,16 +178,18 @@ class HashLedger:
         self.pending[token_id] = digest
 
     def flush(self) -> None:
-        """Write the hashes recorded since the last flush as one new chunk."""
+        """Write the hashes recorded since the last flush as one new chunk, once the token
+        files they vouch for are on disk (workers write those without a sync each)."""
         if not self.pending:
             return
+        os.sync()
         self.folder.mkdir(exist_ok=True)
         number = len(list(self.folder.glob("hashes-*.json"))) + 1
         atomic_write_json(self.folder / f"hashes-{number:06d}.json", _images(self.pending))
         self.pending.clear()
 
     def finish(self, hashes: dict[int, str]) -> None:
-        """Write the complete ledger, then drop the chunks it replaces."""
+        """Write the complete ledger (after a flush), then drop the chunks it replaces."""
         atomic_write_json(self.final, _images(hashes))
         self.pending.clear()
         if self.folder.is_dir():

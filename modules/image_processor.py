@@ -30,6 +30,59 @@ class CacheStats:
         return self.hits / lookups if lookups else 0.0
 
 
+@dataclass(frozen=True)
+class Overlay:
+    """The visible part of one frame, placed at `offset`. Pillow's alpha_composite leaves the
+    canvas unchanged under fully transparent pixels, so compositing just this part gives the
+    same pixels as the whole frame, in time proportional to what the trait draws."""
+
+    offset: tuple[int, int]
+    piece: Image.Image | None  # None: the frame draws nothing
+
+    @classmethod
+    def of(cls, frame: Image.Image) -> "Overlay":
+        box = frame.getchannel("A").getbbox()
+        if box is None:
+            return cls((0, 0), None)
+        return cls(box[:2], frame if box == (0, 0, *frame.size) else frame.crop(box))
+
+    @property
+    def nbytes(self) -> int:
+        return self.piece.width * self.piece.height * 4 if self.piece else 0
+
+    def onto(self, canvas: Image.Image) -> Image.Image:
+        """A new image of this overlay composited onto `canvas` (left unchanged), or
+        `canvas` itself when the overlay draws nothing."""
+        if self.piece is None:
+            return canvas
+        if self.piece.size == canvas.size:
+            return Image.alpha_composite(canvas, self.piece)
+        result = canvas.copy()
+        result.alpha_composite(self.piece, dest=self.offset)
+        return result
+
+
+@dataclass(frozen=True)
+class CachedLayer:
+    """A decoded trait as the cache holds it: each frame's overlay, durations in ms, loop."""
+
+    overlays: tuple[Overlay, ...]
+    durations: tuple[int, ...]
+    loop: int | None
+
+    @classmethod
+    def of(cls, decoded: DecodedLayer) -> "CachedLayer":
+        return cls(tuple(map(Overlay.of, decoded.frames)), decoded.durations, decoded.loop)
+
+    @property
+    def animated(self) -> bool:
+        return len(self.overlays) > 1
+
+    @property
+    def nbytes(self) -> int:
+        return sum(overlay.nbytes for overlay in self.overlays)
+
+
 class ImageProcessor:
     """Renders a token from its layer files; each decoded layer (all its frames) is kept in
     an LRU cache bounded by bytes (`max_memory_mb`) and entries (`cache_size`)."""
@@ -37,7 +90,7 @@ class ImageProcessor:
     def __init__(self, max_memory_mb: int, cache_size: int) -> None:
         self.max_bytes = max_memory_mb * 1024 * 1024
         self.max_entries = cache_size
-        self._cache: OrderedDict[Path, DecodedLayer] = OrderedDict()
+        self._cache: OrderedDict[Path, CachedLayer] = OrderedDict()
         self._bytes = 0
         self._hits = self._misses = self._evictions = 0
         self.prefixes = PrefixComposites()
@@ -47,7 +100,7 @@ class ImageProcessor:
     def stats(self) -> CacheStats:
         return CacheStats(self._hits, self._misses, self._evictions, self._bytes)
 
-    def layer(self, path: Path, size: tuple[int, int] | None = None) -> DecodedLayer:
+    def layer(self, path: Path, size: tuple[int, int] | None = None) -> CachedLayer:
         """The decoded layer (refused unless it is `size`); callers must not modify it."""
         decoded = self._cache.get(path)
         if decoded is not None:
@@ -56,12 +109,12 @@ class ImageProcessor:
             return decoded
         self._misses += 1
         started = time.perf_counter()
-        decoded = decode_layer(path, size)
+        decoded = CachedLayer.of(decode_layer(path, size))
         self.stage_seconds["decode"] += time.perf_counter() - started
         self._remember(path, decoded)
         return decoded
 
-    def _remember(self, path: Path, decoded: DecodedLayer) -> None:
+    def _remember(self, path: Path, decoded: CachedLayer) -> None:
         size = decoded.nbytes
         if size > self.max_bytes or self.max_entries < 1:
             return
@@ -76,7 +129,7 @@ class ImageProcessor:
 
     def composite(self, layer_files: Sequence[Path], size: tuple[int, int]) -> Image.Image:
         """Alpha-composite the layers' first frames bottom first onto a transparent canvas."""
-        return _stack([self.layer(path, size).frames[0] for path in layer_files], size)
+        return _stack([self.layer(path, size).overlays[0] for path in layer_files], size)
 
     def render(
         self, layer_files: Sequence[Path], size: tuple[int, int], options: EncodeOptions
@@ -88,7 +141,7 @@ class ImageProcessor:
         if not moving:
             with self._timed("composite"):
                 image = self.prefixes.composite(
-                    layer_files, [layer.frames[0] for layer in layers], size
+                    layer_files, [layer.overlays[0] for layer in layers], size
                 )
             with self._timed("encode"):
                 return encode_still(image, options)
@@ -101,7 +154,7 @@ class ImageProcessor:
             for position, index in zip(moving, indices, strict=True):
                 shown[position] = index
             frames.append(
-                _stack([lay.frames[i] for lay, i in zip(layers, shown, strict=True)], size)
+                _stack([lay.overlays[i] for lay, i in zip(layers, shown, strict=True)], size)
             )
         loop = _loop([layers[i] for i in moving], options)
         with self._timed("encode"):
@@ -128,33 +181,32 @@ class PrefixComposites:
         self.reused = 0
 
     def composite(
-        self, files: Sequence[Path], frames: Sequence[Image.Image], size: tuple[int, int]
+        self, files: Sequence[Path], overlays: Sequence[Overlay], size: tuple[int, int]
     ) -> Image.Image:
-        """The composite of `frames` (the layers `files`), bottom first; do not modify it."""
+        """The composite of `overlays` (the layers `files`), bottom first; do not modify it."""
         shared = 0
         for mine, theirs in zip(self._files, files, strict=False):
             if mine != theirs:
                 break
             shared += 1
         del self._files[shared:], self._images[shared:]
-        for path, frame in zip(files[shared:], frames[shared:], strict=True):
-            canvas = self._images[-1].copy() if self._images else Image.new("RGBA", size)
-            canvas.alpha_composite(frame)
+        for path, overlay in zip(files[shared:], overlays[shared:], strict=True):
+            below = self._images[-1] if self._images else Image.new("RGBA", size)
             self._files.append(path)
-            self._images.append(canvas)
+            self._images.append(overlay.onto(below))
         self.reused += shared
         self.done += len(files) - shared
         return self._images[-1] if self._images else Image.new("RGBA", size)
 
 
-def _stack(frames: Sequence[Image.Image], size: tuple[int, int]) -> Image.Image:
+def _stack(overlays: Sequence[Overlay], size: tuple[int, int]) -> Image.Image:
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-    for frame in frames:
-        canvas.alpha_composite(frame)
+    for overlay in overlays:
+        canvas = overlay.onto(canvas)
     return canvas
 
 
-def _loop(animated: Sequence[DecodedLayer], options: EncodeOptions) -> int:
+def _loop(animated: Sequence[CachedLayer], options: EncodeOptions) -> int:
     """--gif-loop, else the traits' loop count when they agree, else forever (0)."""
     if options.gif_loop is not None:
         return options.gif_loop

@@ -46,17 +46,21 @@ def encode_png(image: Image.Image, compression: str) -> bytes:
     header = struct.pack(
         ">IIBBBBB", image.width, image.height, 8, COLOUR_TYPES[image.mode], 0, 0, 0
     )
-    pixels = _compress(filtered.tobytes(), compression)
-    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+    pixels = _compress(memoryview(filtered), compression)
+    # One join: the compressed data is most of the file, so it is copied once.
+    return b"".join(
+        [PNG_SIGNATURE, *_chunk(b"IHDR", header), *_chunk(b"IDAT", pixels), *_chunk(b"IEND", b"")]
+    )
 
 
-def _compress(raw: bytes, compression: str) -> bytes:
+def _compress(raw: memoryview, compression: str) -> bytes:
     if compression == "fast" and isal_zlib is not None:
         packed = isal_zlib.compress(raw, 1)
-        if len(packed) > ISAL_ENOUGH_RATIO * len(raw):
+        if len(packed) > ISAL_ENOUGH_RATIO * raw.nbytes:
             return packed
     return deflate.zlib_compress(raw, LIBDEFLATE_LEVELS[compression])
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _chunk(kind: bytes, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return struct.pack(">I", len(data)), kind, data, struct.pack(">I", crc)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modules.allocator import keep_freed_buffers
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.checkpoint import token_digest
 from modules.encoding import EncodeOptions
@@ -73,9 +74,11 @@ def render_token(
     try:
         data = processor.render(job.layer_files, settings.image_size, settings.options)
         started = time.perf_counter()
-        resources.call(atomic_write_bytes, settings.image_dir / job.image_file, data)
+        # Not synced one by one: the parent syncs them all before it records their hashes
+        # (HashLedger.flush), and resume re-checks every token it has no record of.
+        resources.call(atomic_write_bytes, settings.image_dir / job.image_file, data, False)
         metadata_path = settings.metadata_dir / f"{job.token_id}.json"
-        resources.call(atomic_write_json, metadata_path, job.metadata)
+        resources.call(atomic_write_json, metadata_path, job.metadata, False)
         processor.stage_seconds["write"] += time.perf_counter() - started
         digest = token_digest(data)
     except OSError as exc:
@@ -113,6 +116,7 @@ def render_all(
     """Results in completion order; `workers == 1` renders in this process with
     `processor`, otherwise each worker builds its own from `settings`."""
     if workers == 1:
+        keep_freed_buffers(settings.image_size)
         for job in jobs:
             yield render_token(job, settings, processor, resources)
         return
@@ -130,6 +134,7 @@ def _init_worker(settings: RenderSettings, resources: ResourceManager) -> None:
     global _worker
     # Ctrl-C is the parent's to handle: it stops handing out work and ends the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_buffers(settings.image_size)
     _worker = (settings, ImageProcessor(settings.max_memory_mb, settings.cache_size), resources)
 
 

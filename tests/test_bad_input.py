@@ -717,27 +717,43 @@ def test_bad_input_is_one_clear_error_and_changes_nothing(case: Case, project: P
 # --- a fallible disk: faults injected into the real atomic writer -----------------------------
 
 
-class FailingFsync:
-    """Stands in for os.fsync: raises OSError(code) (as the kernel does: no file name) when
-    the temp file being synced is for a final file named in `names`."""
+class FailingWrite:
+    """Stands in for `open` in the atomic writer: writing to the temp file of a final file
+    named in `names` raises OSError(code), as the kernel does (no file name)."""
 
     def __init__(self, code: int, names: set[str]) -> None:
         self.code, self.names = code, names
-        self.real = os.fsync
         self.failed: list[str] = []
 
-    def __call__(self, fd: int) -> None:
-        name = os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1]
-        final = name.split("-", 2)[-1]  # .tmp-<pid>-<name>
-        if final in self.names:
-            self.failed.append(final)
-            raise OSError(self.code, os.strerror(self.code))
-        self.real(fd)
+    def __call__(self, path: Path, mode: str) -> Any:
+        handle = open(path, mode)  # noqa: SIM115 - closed by the writer's `with`
+        final = Path(path).name.split("-", 2)[-1]  # .tmp-<pid>-<name>
+        return RefusedWrites(handle, self, final) if final in self.names else handle
 
 
-def fail_fsync(monkeypatch: pytest.MonkeyPatch, code: int, *names: str) -> FailingFsync:
-    failing = FailingFsync(code, set(names))
-    monkeypatch.setattr(atomic_io.os, "fsync", failing)
+class RefusedWrites:
+    """A file handle whose writes fail with the owner's error code."""
+
+    def __init__(self, handle: Any, owner: FailingWrite, final: str) -> None:
+        self.handle, self.owner, self.final = handle, owner, final
+
+    def write(self, _: bytes) -> int:
+        self.owner.failed.append(self.final)
+        raise OSError(self.owner.code, os.strerror(self.owner.code))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.handle, name)
+
+    def __enter__(self) -> "RefusedWrites":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.handle.close()
+
+
+def fail_write(monkeypatch: pytest.MonkeyPatch, code: int, *names: str) -> FailingWrite:
+    failing = FailingWrite(code, set(names))
+    monkeypatch.setattr(atomic_io, "open", failing, raising=False)
     return failing
 
 
@@ -747,7 +763,7 @@ CHECKPOINT_FILES = {"rng_state.json", "tracker_state.json", "runs.jsonl"}
 def test_full_disk_while_extending_keeps_every_finished_file(project, monkeypatch) -> None:
     before = snapshot(project / "output")
     with monkeypatch.context() as patch:
-        failing = fail_fsync(patch, errno.ENOSPC, "8.png")
+        failing = fail_write(patch, errno.ENOSPC, "8.png")
         result = invoke(main.cli, ["-n", "9", "--resume", "--workers", "1"])
 
     assert result.exit_code == 1, result.output
@@ -768,7 +784,7 @@ def test_full_disk_while_extending_keeps_every_finished_file(project, monkeypatc
 
 
 def test_full_disk_while_saving_the_plan_is_one_error(project, monkeypatch) -> None:
-    fail_fsync(monkeypatch, errno.ENOSPC, "tracker_state.json")
+    fail_write(monkeypatch, errno.ENOSPC, "tracker_state.json")
     result = invoke(main.cli, [*GENERATE, "-o", "fresh"])
 
     assert result.exit_code == 1
@@ -781,7 +797,7 @@ def test_full_disk_while_saving_the_plan_is_one_error(project, monkeypatch) -> N
 
 
 def test_read_only_disk_mid_run_stops_at_once(project, monkeypatch) -> None:
-    failing = fail_fsync(monkeypatch, errno.EROFS, "1.png", "2.png", "3.png")
+    failing = fail_write(monkeypatch, errno.EROFS, "1.png", "2.png", "3.png")
     result = invoke(main.cli, [*GENERATE, "-o", "fresh"])
 
     assert result.exit_code == 1

@@ -3,12 +3,15 @@
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from modules import image_processor
 from modules.encoding import EncodeOptions, encode_still
-from modules.image_processor import ImageProcessor
+from modules.image_processor import ImageProcessor, Overlay, PrefixComposites
 
 RED = (255, 0, 0, 255)
 BLUE = (0, 0, 255, 255)
@@ -60,6 +63,33 @@ def test_semi_transparent_layer_blends(layers):
     assert red == 255
     assert abs(green - 128) <= 1
     assert abs(blue - 128) <= 1
+
+
+def sprite(seed: int, box: tuple[int, int, int, int]) -> Image.Image:
+    """Random RGBA pixels, about half of them fully transparent (with random colour values
+    left in them), and nothing visible outside `box`."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 256, (12, 12, 4), dtype=np.uint8)
+    pixels[..., 3][rng.random((12, 12)) < 0.5] = 0
+    visible = np.zeros((12, 12), dtype=bool)
+    visible[box[1] : box[3], box[0] : box[2]] = True
+    pixels[..., 3][~visible] = 0
+    return Image.fromarray(pixels, "RGBA")
+
+
+boxes = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(6, 12), st.integers(6, 12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), boxes), min_size=1, max_size=5))
+def test_compositing_visible_parts_gives_the_pixels_of_whole_frames(frames) -> None:
+    images = [sprite(seed, box) for seed, box in frames]
+    expected = Image.new("RGBA", (12, 12))
+    for image in images:
+        expected = Image.alpha_composite(expected, image)
+    files = [Path(f"{i}.png") for i in range(len(images))]
+    result = PrefixComposites().composite(files, [Overlay.of(i) for i in images], (12, 12))
+    assert result.tobytes() == expected.tobytes()
 
 
 def test_missing_layers_leave_transparency(layers):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from modules import png_encoder
-from modules.image_processor import PrefixComposites
+from modules.image_processor import Overlay, PrefixComposites
 from modules.png_encoder import encode_png
 
 
@@ -70,7 +70,8 @@ def test_prefix_composites_match_full_composites_and_count_reuse(tmp_path):
     prefixes = PrefixComposites()
     tokens = [[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2]]
     for token in tokens:
-        result = prefixes.composite([files[i] for i in token], [layers[i] for i in token], (8, 8))
+        overlays = [Overlay.of(layers[i]) for i in token]
+        result = prefixes.composite([files[i] for i in token], overlays, (8, 8))
         expected = Image.new("RGBA", (8, 8))
         for i in token:
             expected.alpha_composite(layers[i])

@@ -280,12 +280,12 @@ class FaultyWrites:
         self.calls: list[int] = []
         self.real = render_pool.atomic_write_bytes
 
-    def __call__(self, path: Path, data: bytes) -> None:
+    def __call__(self, path: Path, data: bytes, durable: bool) -> None:
         self.calls.append(token_of(path))
         error = self.fault(path, self.calls)
         if error is not None:
             raise error
-        self.real(path, data)
+        self.real(path, data, durable)
 
 
 def inject(monkeypatch, fault) -> FaultyWrites:

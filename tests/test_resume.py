@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from modules import atomic_io
+from modules import atomic_io, checkpoint
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.settings import GenerationSettings
@@ -518,24 +518,39 @@ def test_run_log_has_one_line_per_run(project, reference, finished):
     assert second["fingerprint"] == first["fingerprint"]
 
 
-def test_every_file_of_a_run_goes_through_a_synced_temp_file(project, tmp_path, monkeypatch):
+def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_counts(
+    project, tmp_path, monkeypatch
+):
     """The kill tests cannot hit the moment a file is being written; this checks the protocol
-    itself: data is fsynced in a `.tmp-` file beside the final path, then renamed over it."""
+    itself: data goes to a `.tmp-` file beside the final path, then is renamed over it. Token
+    files are synced in batches, before the hash record that vouches for them is written;
+    every other file is fsynced before its rename."""
     synced: list[str] = []
     moves: list[tuple[Path, Path]] = []
+    unsynced: set[Path] = set()
 
     def fsync(fd: int) -> None:
         synced.append(os.readlink(f"/proc/self/fd/{fd}"))
         os.fsync(fd)
 
+    def sync() -> None:
+        unsynced.clear()
+        os.sync()
+
     def replace(source: str | Path, target: str | Path) -> None:
         source, target = Path(source), Path(target)
-        assert os.path.realpath(source) in synced, source
+        if target.parent.name in ("image", "metadata") and target.stem.isdigit():
+            unsynced.add(target)
+        else:
+            assert os.path.realpath(source) in synced, source
+        if target.parent.name == "checkpoint" or target.name == "seen_hashes.json":
+            assert not unsynced, f"{target} written before {sorted(unsynced)} were synced"
         moves.append((source, target))
         os.replace(source, target)
 
-    fake_os = SimpleNamespace(getpid=os.getpid, fsync=fsync, replace=replace)
+    fake_os = SimpleNamespace(getpid=os.getpid, fsync=fsync, replace=replace, sync=sync)
     monkeypatch.setattr(atomic_io, "os", fake_os)
+    monkeypatch.setattr(checkpoint, "os", fake_os)
     out = tmp_path / "out"
     settings = GenerationSettings(
         num_tokens=12,
@@ -564,3 +579,4 @@ def test_every_file_of_a_run_goes_through_a_synced_temp_file(project, tmp_path, 
     chunks = {name for name in replaced if name.startswith("checkpoint/")}
     assert chunks == {f"checkpoint/hashes-00000{number}.json" for number in (1, 2, 3)}
     assert sorted(digests(out, skip_log=False)) == sorted(set(replaced) - chunks)
+    assert not unsynced
