@@ -22,6 +22,28 @@ from modules.token_verification import verify_tokens
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int], None]
+# Progress is reported at most this often (seconds), not per token.
+PROGRESS_INTERVAL = 0.2
+
+
+class BatchedProgress:
+    """Passes finished-token counts on to a callback at most every PROGRESS_INTERVAL s."""
+
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+        self.pending = 0
+        self.last = time.perf_counter()
+
+    def add(self, tokens: int) -> None:
+        self.pending += tokens
+        if time.perf_counter() - self.last >= PROGRESS_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.callback(self.pending)
+            self.pending = 0
+        self.last = time.perf_counter()
 
 
 class CollectionRenderer:
@@ -109,14 +131,16 @@ class CollectionRenderer:
             self.container.resource_manager,
             self.container.image_processor,
         )
+        progress = BatchedProgress(self.on_progress)
         with StopSignals() as stop:
             for count, result in enumerate(results, start=1):
                 self._record(result)
                 if count % self.settings.checkpoint_every == 0:
                     self._write(self.ledger.flush)
-                self.on_progress(1)
+                progress.add(1)
                 if self._should_stop(result, stop):
                     break
+        progress.flush()
 
     def _record(self, result: RenderResult) -> None:
         self.report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)

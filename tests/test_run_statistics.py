@@ -5,6 +5,8 @@ import json
 from click.testing import CliRunner
 
 from main import cli
+from modules import collection_renderer
+from modules.collection_renderer import BatchedProgress
 from tests.conftest import BASIC_LAYERS
 
 
@@ -42,3 +44,16 @@ def test_statistics_are_printed_and_recorded_only_when_asked(make_project, monke
     assert set(performance["cpu_ms_per_image"]) == {"decode", "composite", "encode", "write"}
     assert performance["circuit_breaker"] == {"failure_count": 0, "state": "CLOSED", "threshold": 5}
     assert performance["failures_by_reason"] == {}
+
+
+def test_progress_is_passed_on_in_batches_that_add_up(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(collection_renderer.time, "perf_counter", lambda: now[0])
+    calls: list[int] = []
+    progress = BatchedProgress(calls.append)
+    for step in range(7):  # a token every 0.1 s: a batch once 0.2 s have passed
+        now[0] = 0.1 * (step + 1)
+        progress.add(1)
+    progress.flush()
+    progress.flush()  # nothing pending: no call
+    assert calls == [2, 2, 2, 1]
