@@ -6,6 +6,7 @@ import math
 import random
 from collections import Counter
 from itertools import accumulate
+from operator import itemgetter
 
 from modules.capacity import Budget, BudgetExceeded, available_combos, count_completions
 from modules.errors import CapacityError
@@ -13,7 +14,7 @@ from modules.selection import (
     Combo,
     SelectionModel,
     combo_probability,
-    draw_layers,
+    draw_values,
     weighted_index,
 )
 from modules.trait_tracker import TraitTracker
@@ -42,8 +43,13 @@ class Planner:
         self.rest_attempts = max_trait_attempts if model.priority else 1
         self.failures: Counter[str] = Counter()
         self._completions: dict[Combo, float] = {}
-        order = range(model.layer_count)
-        self._as_combo = lambda chosen: tuple(map(chosen.__getitem__, order))
+        # Draws come in model.draw_order; a combo lists them in trait order.
+        order = model.draw_order
+        in_order = order == tuple(range(model.layer_count))
+        # with two or more layers out of order, itemgetter returns a tuple
+        self._as_combo = (
+            tuple if in_order else itemgetter(*map(order.index, range(model.layer_count)))
+        )
 
     def plan(self, count: int) -> list[Combo]:
         """The next `count` combinations, for token ids len(tracker)+1 onwards."""
@@ -55,39 +61,48 @@ class Planner:
         return combo
 
     def _draw_new(self) -> Combo | None:
+        model = self.model
+        if not model.priority and model.similar_limit is None:
+            # nothing to draw first and no limit: an attempt is one draw of every layer
+            return self._draw_rest([], self.max_attempts)
         for _ in range(self.max_attempts):
-            prefix: dict[int, int] = {}
-            if not draw_layers(self.model, self.rng, self.model.priority, prefix):
+            key: list[int] = []
+            if not draw_values(model, self.rng, model.priority_steps, key):
                 self.failures["rule_dead_end"] += 1
-            elif self._saturated(prefix):
+            elif self._saturated(key):
                 self.failures["similar_limit"] += 1
-            elif combo := self._draw_rest(prefix):
+            elif combo := self._draw_rest(key, self.rest_attempts):
                 return combo
         return None
 
-    def _draw_rest(self, prefix: dict[int, int]) -> Combo | None:
-        for _ in range(self.rest_attempts):
-            chosen = dict(prefix)
-            if not draw_layers(self.model, self.rng, self.model.rest, chosen):
+    def _draw_rest(self, key: list[int], attempts: int) -> Combo | None:
+        """Up to `attempts` draws of the non-priority layers after the priority values `key`."""
+        # bound once: without priority layers this loop runs every attempt of every token
+        model, rng, steps, as_combo = self.model, self.rng, self.model.rest_steps, self._as_combo
+        is_taken = self.tracker.is_taken
+        for _ in range(attempts):
+            values = key.copy()
+            if not draw_values(model, rng, steps, values):
                 self.failures["rule_dead_end"] += 1
                 continue
-            combo = self._as_combo(chosen)
-            if not self.tracker.is_taken(combo):
+            combo = as_combo(values)
+            if not is_taken(combo):
                 return combo
             self.failures["duplicate"] += 1
         return None
 
-    def _saturated(self, prefix: dict[int, int]) -> bool:
-        """Whether this priority combination can take no further token."""
+    def _saturated(self, key: list[int]) -> bool:
+        """Whether the priority combination `key` can take no further token."""
         limit = self.model.similar_limit
         if limit is None:
             return False
-        key = self.tracker.priority_key(prefix)
-        used = self.tracker.similar_count(key)
-        return used >= limit or used >= self._completion_count(key, prefix)
+        prefix = tuple(key)
+        used = self.tracker.similar_count(prefix)
+        return used >= limit or used >= self._completion_count(prefix)
 
-    def _completion_count(self, key: Combo, prefix: dict[int, int]) -> float:
+    def _completion_count(self, key: Combo) -> float:
         if key not in self._completions:
+            prefix = dict(zip(self.model.priority, key, strict=True))
             try:
                 count = count_completions(self.model, prefix, self.model.rest, Budget())
             except BudgetExceeded:

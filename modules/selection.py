@@ -2,7 +2,7 @@
 
 import random
 from bisect import bisect_right
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -13,6 +13,10 @@ from modules.spec import CollectionSpec
 ABSENT = -1
 Combo = tuple[int, ...]  # one option index per layer in trait order, ABSENT for a missing layer
 Conflicts = Mapping[tuple[int, int], Mapping[int, frozenset[int]]]
+Blockers = Mapping[tuple[int, int], frozenset[int]]  # (other layer, value) -> options it forbids
+# What a draw reads for one layer: (layer, presence or None when always present, running sums
+# of the weights without the total, total, blockers of the layer).
+Step = tuple[int, int | None, tuple[int, ...], int, Blockers]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,14 +39,42 @@ class SelectionModel:
         return tuple(i for i in range(self.layer_count) if i not in self.priority)
 
     @cached_property
-    def ruled_layers(self) -> frozenset[int]:
-        """Layers some rule constrains; the others skip conflict checks entirely."""
-        return frozenset(layer for table in self.conflicts.values() for layer in table)
+    def blockers(self) -> tuple[Blockers, ...]:
+        """Per layer, the conflicts turned around: which of its options each value forbids;
+        empty for a layer no rule constrains."""
+        tables: tuple[dict[tuple[int, int], frozenset[int]], ...]
+        tables = tuple({} for _ in range(self.layer_count))
+        for key, table in self.conflicts.items():
+            for layer, options in table.items():
+                tables[layer][key] = options
+        return tables
 
     @cached_property
     def cumulative(self) -> tuple[tuple[int, ...], ...]:
         """Per layer, the running sums of option weights that weighted_index bisects."""
         return tuple(tuple(accumulate(weights)) for weights in self.weights)
+
+    @cached_property
+    def draw_order(self) -> tuple[int, ...]:
+        """The order planning draws layers in: priority layers first, then the rest."""
+        return self.priority + self.rest
+
+    @cached_property
+    def priority_steps(self) -> tuple[Step, ...]:
+        """What draw_values reads for the priority layers, in draw order."""
+        return tuple(map(self._step, self.priority))
+
+    @cached_property
+    def rest_steps(self) -> tuple[Step, ...]:
+        """What draw_values reads for the other layers, in draw order."""
+        return tuple(map(self._step, self.rest))
+
+    def _step(self, layer: int) -> Step:
+        """One tuple per layer, so a draw unpacks it once instead of indexing five tables."""
+        presence = self.presence[layer]
+        cumulative = self.cumulative[layer]
+        optional = presence if presence < MAX_RARITY else None
+        return layer, optional, cumulative[:-1], cumulative[-1], self.blockers[layer]
 
     def optional(self, layer: int) -> bool:
         return self.presence[layer] < MAX_RARITY
@@ -61,14 +93,9 @@ class SelectionModel:
             return True
         return not any(other in forbidden.get(j, ()) for j, other in chosen.items())
 
-    def blocked(self, layer: int, chosen: Mapping[int, int]) -> set[int]:
-        """Options of `layer` that a rule forbids next to the values already chosen."""
-        blocked: set[int] = set()
-        for key in chosen.items():
-            table = self.conflicts.get(key)
-            if table and layer in table:
-                blocked |= table[layer]
-        return blocked
+    def blocked(self, layer: int, chosen: Iterable[tuple[int, int]]) -> set[int]:
+        """Options of `layer` that a rule forbids next to the (layer, value) pairs chosen."""
+        return set().union(*filter(None, map(self.blockers[layer].get, chosen)))
 
 
 def model_from_spec(spec: CollectionSpec) -> SelectionModel:
@@ -102,29 +129,24 @@ def weighted_index(rng: random.Random, cumulative: Sequence[float]) -> int:
     return min(index, len(cumulative) - 1)  # rounding can land exactly on the total
 
 
-def draw_layers(
-    model: SelectionModel,
-    rng: random.Random,
-    layers: Sequence[int],
-    chosen: MutableMapping[int, int],
+def draw_values(
+    model: SelectionModel, rng: random.Random, steps: Sequence[Step], values: list[int]
 ) -> bool:
-    """Draw `layers` in order into `chosen`; False at a dead end (a required layer with every
-    option excluded by rules). Same draws as draw_layer, inlined for rule-free layers because
-    planning runs it for every token."""
-    random_, ruled = rng.random, model.ruled_layers
-    for layer in layers:
-        presence = model.presence[layer]
-        if presence < MAX_RARITY and random_() * MAX_RARITY >= presence:
-            chosen[layer] = ABSENT
-        elif layer in ruled:
-            value = _draw_option(model, rng, layer, chosen)
+    """Append a draw of each layer of `steps` to `values`, which holds the layers before them
+    in model.draw_order; False at a dead end (a required layer with every option excluded by
+    rules). Same draws as draw_layer, inlined because planning runs it for every token."""
+    random_, append, order = rng.random, values.append, model.draw_order
+    for layer, presence, bounds, total, blockers in steps:
+        if presence is not None and random_() * MAX_RARITY >= presence:
+            append(ABSENT)
+        elif blockers and (blocked := model.blocked(layer, zip(order, values, strict=False))):
+            value = _draw_allowed(model, rng, layer, blocked)
             if value is None:
                 return False
-            chosen[layer] = value
+            append(value)
         else:
-            cumulative = model.cumulative[layer]
-            index = bisect_right(cumulative, random_() * cumulative[-1])
-            chosen[layer] = min(index, len(cumulative) - 1)
+            # bisecting without the total clamps a draw that rounds up to it, like weighted_index
+            append(bisect_right(bounds, random_() * total))
     return True
 
 
@@ -135,16 +157,24 @@ def draw_layer(
     presence = model.presence[layer]
     if presence < MAX_RARITY and rng.random() * MAX_RARITY >= presence:
         return ABSENT
-    return _draw_option(model, rng, layer, chosen)
+    return _draw_option(model, rng, layer, chosen.items())
 
 
 def _draw_option(
-    model: SelectionModel, rng: random.Random, layer: int, chosen: Mapping[int, int]
+    model: SelectionModel, rng: random.Random, layer: int, chosen: Iterable[tuple[int, int]]
 ) -> int | None:
     """An option of a present layer, by weight among those the rules allow."""
-    blocked = model.blocked(layer, chosen) if layer in model.ruled_layers else None
+    blocked = model.blocked(layer, chosen)
     if not blocked:
         return weighted_index(rng, model.cumulative[layer])
+    return _draw_allowed(model, rng, layer, blocked)
+
+
+def _draw_allowed(
+    model: SelectionModel, rng: random.Random, layer: int, blocked: set[int]
+) -> int | None:
+    """An option by weight among those not blocked; ABSENT (optional layer) or None (required)
+    when every option is."""
     weights = model.weights[layer]
     allowed = [i for i in range(len(weights)) if i not in blocked]
     if not allowed:

@@ -27,7 +27,7 @@ class TraitTracker:
 
     def priority_key(self, values: Combo | dict[int, int]) -> Combo:
         """The priority layers' values, the unit that `similar_limit` counts."""
-        return tuple(values[layer] for layer in self.priority)
+        return tuple(map(values.__getitem__, self.priority))
 
     def is_taken(self, combo: Combo) -> bool:
         return combo in self._taken
@@ -37,18 +37,20 @@ class TraitTracker:
 
     def can_add(self, combo: Combo) -> bool:
         """New, and its priority combination still below the limit."""
-        if combo in self._taken:
-            return False
-        limit = self.similar_limit
-        return limit is None or self._similar[self.priority_key(combo)] < limit
+        return combo not in self._taken and self._has_room(self.priority_key(combo))
 
     def add(self, combo: Combo) -> None:
-        if not self.can_add(combo):
+        key = self.priority_key(combo)
+        if combo in self._taken or not self._has_room(key):
             msg = f"combination {combo} is taken or over the similarity limit"
             raise ValueError(msg)
         self._order.append(combo)
         self._taken.add(combo)
-        self._similar[self.priority_key(combo)] += 1
+        self._similar[key] += 1
+
+    def _has_room(self, key: Combo) -> bool:
+        limit = self.similar_limit
+        return limit is None or self._similar[key] < limit
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready state in token order; the lookups are derived from it on load."""
