@@ -34,6 +34,7 @@ from modules.constants import (
 from modules.dependency_container import build_container
 from modules.nft_generator import NFTGenerator
 from modules.preview import write_preview
+from modules.render_pool import start_worker_server
 from modules.report import plan_lines, statistics_lines
 from modules.resource_manager import get_circuit_breaker_status
 from modules.settings import GenerationSettings, locate_inputs
@@ -272,6 +273,8 @@ def _finite(param: click.Parameter, value: float) -> float:
 
 def generate(settings: GenerationSettings) -> int:
     """Build the services, run, print the summary; returns the exit code."""
+    if settings.workers > 1 and not settings.dry_run:
+        start_worker_server()  # overlaps the workers' start-up with loading the inputs
     generator = NFTGenerator(build_container(settings), settings)
     with tqdm(total=settings.num_tokens, unit="token", disable=settings.dry_run or None) as bar:
         combos, report = generator.run(on_progress=bar.update)

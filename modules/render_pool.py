@@ -1,6 +1,7 @@
 """Render tokens in worker processes: small picklable jobs in, small results out."""
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import time
@@ -120,10 +121,24 @@ def render_all(
         for job in jobs:
             yield render_token(job, settings, processor, resources)
         return
-    # spawn: workers must not depend on state inherited by fork (Python 3.14 default too).
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, _init_worker, (settings, resources)) as pool:
+    with _worker_context().Pool(workers, _init_worker, (settings, resources)) as pool:
         yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=CHUNK)
+
+
+def start_worker_server() -> None:
+    """Start the process workers fork from now, so that it imports the rendering code while
+    this process loads and checks the inputs."""
+    _worker_context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    # forkserver (Python 3.14's default): workers fork from a server that imported the
+    # rendering code once, instead of each starting Python afresh; all state still comes from
+    # the initializer, nothing from the parent.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 # Per-worker-process state, set once by the pool initializer (never used in the parent).
