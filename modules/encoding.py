@@ -33,12 +33,13 @@ class EncodeOptions:
         return self.animated_fmt if animated else self.fmt
 
 
-def encode_still(image: Image.Image, options: EncodeOptions) -> bytes:
-    """PNG drops alpha when the image is fully opaque (smaller); JPEG flattens onto white."""
+def encode_still(image: Image.Image, options: EncodeOptions, known_opaque: bool = False) -> bytes:
+    """PNG drops alpha when the image is fully opaque (smaller; `known_opaque` skips looking);
+    JPEG flattens onto white."""
     buffer = io.BytesIO()
     if options.fmt == "png":
-        opaque = image.getchannel("A").getextrema() == (255, 255)
-        return encode_png(image.convert("RGB") if opaque else image, options.png_compression)
+        opaque = known_opaque or image.getchannel("A").getextrema() == (255, 255)
+        return encode_png(image, options.png_compression, "RGB" if opaque else "RGBA")
     if options.fmt == "jpg":
         flat = Image.alpha_composite(Image.new("RGBA", image.size, JPEG_BACKGROUND), image)
         flat.convert("RGB").save(buffer, "JPEG", quality=options.quality)

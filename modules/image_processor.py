@@ -38,13 +38,17 @@ class Overlay:
 
     offset: tuple[int, int]
     piece: Image.Image | None  # None: the frame draws nothing
+    opaque: bool = False  # covers the whole canvas, so every composite over it is opaque
 
     @classmethod
     def of(cls, frame: Image.Image) -> "Overlay":
-        box = frame.getchannel("A").getbbox()
+        alpha = frame.getchannel("A")
+        box = alpha.getbbox()
         if box is None:
             return cls((0, 0), None)
-        return cls(box[:2], frame if box == (0, 0, *frame.size) else frame.crop(box))
+        if box != (0, 0, *frame.size):
+            return cls(box[:2], frame.crop(box))
+        return cls((0, 0), frame, opaque=alpha.getextrema()[0] == 255)
 
     @property
     def nbytes(self) -> int:
@@ -144,7 +148,9 @@ class ImageProcessor:
                     layer_files, [layer.overlays[0] for layer in layers], size
                 )
             with self._timed("encode"):
-                return encode_still(image, options)
+                return encode_still(
+                    image, options, known_opaque=bool(layers) and layers[0].overlays[0].opaque
+                )
         timeline = token_timeline(
             [effective_timing(layers[i].durations, options.gif_duration) for i in moving]
         )

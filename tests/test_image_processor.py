@@ -162,6 +162,25 @@ def test_png_is_rgb_when_opaque_and_rgba_otherwise(layers):
     assert clear.getpixel((7, 0)) == CLEAR
 
 
+@pytest.mark.parametrize(
+    ("stack", "mode"),
+    [
+        (["bg", "glass"], "RGB"),  # opaque bottom layer: known opaque without looking
+        (["body", "hat"], "RGB"),  # transparent halves that cover each other: found by looking
+        (["body", "glass"], "RGBA"),
+        (["glass", "body"], "RGBA"),  # a bottom layer covering everything, half transparent
+    ],
+)
+def test_rendered_png_drops_alpha_exactly_when_the_token_is_opaque(layers, stack, mode):
+    processor = ImageProcessor(16, 8)
+    files = [layers[name] for name in stack]
+    png = processor.render(files, (8, 8), EncodeOptions("png", "gif", 90))
+    image = decode(png)
+    assert image.mode == mode
+    expected = ImageProcessor(16, 8).composite(files, (8, 8)).convert(mode)
+    assert image.tobytes() == expected.tobytes()
+
+
 def test_jpeg_flattens_transparency_onto_white(layers):
     image = ImageProcessor(16, 8).composite([layers["body"]], (8, 8))
     jpeg = decode(encode(image, "jpg", 95))
