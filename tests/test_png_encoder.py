@@ -80,7 +80,7 @@ def test_prefix_composites_match_full_composites_and_count_reuse(tmp_path):
 
 
 class Spy:
-    """Wraps isal_zlib to record whether it was asked."""
+    """Wraps a compression module to count the calls it gets."""
 
     def __init__(self, real) -> None:
         self.real, self.calls = real, 0
@@ -90,17 +90,20 @@ class Spy:
         return self.real.compress(data, level)
 
 
-def test_fast_keeps_isal_output_only_for_grainy_pixels(monkeypatch):
-    spy = Spy(png_encoder.isal_zlib)
-    monkeypatch.setattr(png_encoder, "isal_zlib", spy)
+def test_fast_keeps_isal_output_for_grainy_pixels_and_zlib_ng_output_for_flat(monkeypatch):
+    isal, zlib_ng = Spy(png_encoder.isal_zlib), Spy(png_encoder.zlib_ng)
+    monkeypatch.setattr(png_encoder, "isal_zlib", isal)
+    monkeypatch.setattr(png_encoder, "zlib_ng", zlib_ng)
     grainy = Image.fromarray(np.random.default_rng(1).integers(0, 255, (64, 64, 3), np.uint8))
     flat = Image.new("RGB", (64, 64), (200, 10, 10))
-    with_isal = {}
+    fast = {}
     for name, image in (("grainy", grainy), ("flat", flat)):
-        data = with_isal[name] = encode_png(image, "fast")
+        data = fast[name] = encode_png(image, "fast")
         assert Image.open(io.BytesIO(data)).tobytes() == image.tobytes()
         assert len(data) <= 1.10 * len(pillow_png(image))
-    assert spy.calls == 2
-    monkeypatch.setattr(png_encoder, "isal_zlib", None)
-    assert encode_png(flat, "fast") == with_isal["flat"]  # flat pixels went to libdeflate
-    assert encode_png(grainy, "fast") != with_isal["grainy"]  # grainy ones kept ISA-L's
+    assert (isal.calls, zlib_ng.calls) == (2, 1)  # ISA-L tries both; zlib-ng gets the flat one
+    monkeypatch.setattr(png_encoder, "zlib_ng", None)
+    assert encode_png(grainy, "fast") == fast["grainy"]
+    libdeflate = encode_png(flat, "fast")  # the flat one falls back to libdeflate
+    assert libdeflate != fast["flat"]
+    assert Image.open(io.BytesIO(libdeflate)).tobytes() == flat.tobytes()
