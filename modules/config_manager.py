@@ -1,7 +1,9 @@
 """Load config.json + ruler.json + trait files into a frozen, validated CollectionSpec."""
 
 import logging
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Formatter
@@ -17,7 +19,7 @@ from modules.constants import (
 from modules.errors import ConfigError, TraitFileError
 from modules.rules import resolve_rules
 from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_images import check_trait_image, file_digest, info_warnings
+from modules.trait_images import TraitImageInfo, check_trait_image, file_digest, info_warnings
 from modules.validation import did_you_mean, is_plain_name, nfc, read_json, schema_problems
 
 logger = logging.getLogger(__name__)
@@ -96,24 +98,23 @@ class ConfigManager:
         """Every layer named in both trait_order and traits, with its files' problems and
         warnings."""
         size = (config["image_size"][0], config["image_size"][1])
-        layers, problems, warnings = [], [], []
         names = [n for n in config["trait_order"] if n in config["traits"] and is_plain_name(n)]
-        for position, name in enumerate(names):
-            entry = config["traits"][name]
-            options, found, option_problems = self._options(name, entry["options"])
+        listed = [(name, *self._options(name, config["traits"][name]["options"])) for name in names]
+        checks = _checked_files([file for _, _, found, _ in listed for file in found], size)
+        layers, problems, warnings = [], [], []
+        for position, (name, options, found, option_problems) in enumerate(listed):
             problems += option_problems
             checked = []
             for option in options:
-                if option.file not in found:  # its problem is already reported
-                    checked.append(option)
-                    continue
-                info, file_problems = check_trait_image(option.file, size)
-                problems += file_problems
-                if info is not None:
-                    warnings += info_warnings(option.file, info, bottom=position == 0)
-                    option = replace(option, durations=info.durations)
+                if option.file in found:  # else its problem is already reported
+                    info, file_problems = checks[option.file]
+                    problems += file_problems
+                    if info is not None:
+                        warnings += info_warnings(option.file, info, bottom=position == 0)
+                        option = replace(option, durations=info.durations)
                 checked.append(option)
-            layers.append(Layer(name, tuple(checked), entry.get("rarity", MAX_RARITY)))
+            rarity = config["traits"][name].get("rarity", MAX_RARITY)
+            layers.append(Layer(name, tuple(checked), rarity))
         return tuple(layers), problems, warnings
 
     def _options(
@@ -282,3 +283,14 @@ def _spec(
             ipfs_cid=config.get("ipfs_cid", DEFAULT_IPFS_CID),
         ),
     )
+
+
+def _checked_files(
+    files: list[Path], size: tuple[int, int]
+) -> dict[Path, tuple[TraitImageInfo | None, list[str]]]:
+    """check_trait_image of every file, decoded on every core (Pillow decodes without the
+    GIL), one image at a time per thread."""
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        return dict(
+            zip(files, pool.map(lambda file: check_trait_image(file, size), files), strict=True)
+        )
