@@ -5,8 +5,10 @@ import sys
 
 M_TOP_PAD = -2  # glibc's mallopt parameter number
 # Bytes kept per canvas pixel: a token allocates and frees a few canvases plus its encoded
-# file, so this covers one token's buffers with room to spare (16 MiB at 512 x 512).
+# file, so this covers one token's buffers with room to spare (16 MiB at 512 x 512), up to a
+# cap that keeps a worker's memory within --max-memory plus a constant.
 PAD_BYTES_PER_PIXEL = 64
+MAX_PAD_BYTES = 64 * 1024 * 1024
 
 
 def keep_freed_buffers(image_size: tuple[int, int]) -> None:
@@ -16,4 +18,5 @@ def keep_freed_buffers(image_size: tuple[int, int]) -> None:
         return
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # absent on musl
     if mallopt is not None:
-        mallopt(M_TOP_PAD, PAD_BYTES_PER_PIXEL * image_size[0] * image_size[1])
+        pad = PAD_BYTES_PER_PIXEL * image_size[0] * image_size[1]
+        mallopt(M_TOP_PAD, min(pad, MAX_PAD_BYTES))
