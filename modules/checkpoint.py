@@ -22,6 +22,7 @@ RNG_STATE = "rng_state.json"
 TRACKER_STATE = "tracker_state.json"
 SEEN_HASHES = "seen_hashes.json"
 LEDGER_DIR = "checkpoint"
+CHUNK_FILES = "hashes-*.json"
 
 # Fingerprint part -> what the user changed, for the refusal message.
 INPUT_NAMES = {
@@ -161,9 +162,12 @@ class HashLedger:
         self.final = output_dir / SEEN_HASHES
         self.folder = output_dir / LEDGER_DIR
         self.pending: dict[int, str] = {}
+        # Chunk files on disk, counted at the first flush: listing the folder at every flush
+        # would cost 10 ms per flush by the end of a 100,000-token run.
+        self._chunks: int | None = None
 
     def load(self) -> dict[int, str]:
-        chunks = sorted(self.folder.glob("hashes-*.json")) if self.folder.is_dir() else []
+        chunks = sorted(self.folder.glob(CHUNK_FILES)) if self.folder.is_dir() else []
         hashes: dict[int, str] = {}
         for path in ([self.final] if self.final.exists() else []) + chunks:
             try:
@@ -183,9 +187,12 @@ class HashLedger:
         if not self.pending:
             return
         os.sync()
-        self.folder.mkdir(exist_ok=True)
-        number = len(list(self.folder.glob("hashes-*.json"))) + 1
-        atomic_write_json(self.folder / f"hashes-{number:06d}.json", _images(self.pending))
+        if self._chunks is None:
+            self.folder.mkdir(exist_ok=True)
+            self._chunks = len(list(self.folder.glob(CHUNK_FILES)))
+        chunk = self.folder / f"hashes-{self._chunks + 1:06d}.json"
+        atomic_write_json(chunk, _images(self.pending))
+        self._chunks += 1
         self.pending.clear()
 
     def finish(self, hashes: dict[int, str]) -> None:
@@ -196,6 +203,7 @@ class HashLedger:
             for path in self.folder.iterdir():
                 path.unlink()
             self.folder.rmdir()
+        self._chunks = None
 
 
 def _images(hashes: dict[int, str]) -> dict[str, dict[str, str]]:

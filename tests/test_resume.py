@@ -580,3 +580,23 @@ def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_co
     assert chunks == {f"checkpoint/hashes-00000{number}.json" for number in (1, 2, 3)}
     assert sorted(digests(out, skip_log=False)) == sorted(set(replaced) - chunks)
     assert not unsynced
+
+
+def test_ledger_chunks_continue_after_an_earlier_run_and_merge_on_finish(tmp_path):
+    earlier = checkpoint.HashLedger(tmp_path)
+    for token_id in (1, 2):
+        earlier.add(token_id, f"h{token_id}")
+        earlier.flush()
+    later = checkpoint.HashLedger(tmp_path)  # a resumed run: counts the chunks it finds once
+    for token_id in (3, 4):
+        later.add(token_id, f"h{token_id}")
+        later.flush()
+    later.flush()  # nothing pending: no empty chunk
+
+    chunks = sorted(path.name for path in (tmp_path / "checkpoint").iterdir())
+    assert chunks == [f"hashes-00000{number}.json" for number in (1, 2, 3, 4)]
+    recorded = later.load()
+    assert recorded == {i: f"h{i}" for i in (1, 2, 3, 4)}
+    later.finish(recorded)
+    assert not (tmp_path / "checkpoint").exists()
+    assert checkpoint.HashLedger(tmp_path).load() == recorded
