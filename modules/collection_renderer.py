@@ -143,7 +143,7 @@ class CollectionRenderer:
         progress.flush()
 
     def _record(self, result: RenderResult) -> None:
-        self.report.record(result.token_id, result.error, result.cache_hits, result.cache_misses)
+        self.report.record(result.token_id, result.error)
         self.report.retries += result.retries
         self.report.worker_totals[result.worker] = result.worker_totals
         self.container.circuit_breaker.record(result.error is None)

@@ -16,21 +16,6 @@ from modules.trait_images import DecodedLayer, decode_layer
 
 
 @dataclass(frozen=True)
-class CacheStats:
-    """Counters of one cache; summed across workers by the parent."""
-
-    hits: int = 0
-    misses: int = 0
-    evictions: int = 0
-    bytes_held: int = 0
-
-    @property
-    def hit_rate(self) -> float:
-        lookups = self.hits + self.misses
-        return self.hits / lookups if lookups else 0.0
-
-
-@dataclass(frozen=True)
 class Overlay:
     """The visible part of one frame, placed at `offset`. Pillow's alpha_composite leaves the
     canvas unchanged under fully transparent pixels, so compositing just this part gives the
@@ -100,9 +85,17 @@ class ImageProcessor:
         self.prefixes = PrefixComposites()
         self.stage_seconds: Counter[str] = Counter()  # decode, composite, encode
 
-    @property
-    def stats(self) -> CacheStats:
-        return CacheStats(self._hits, self._misses, self._evictions, self._bytes)
+    def running_totals(self) -> dict[str, float]:
+        """Everything this processor has counted so far, for the run's statistics."""
+        return {
+            **{f"{stage}_s": seconds for stage, seconds in self.stage_seconds.items()},
+            "composites_done": self.prefixes.done,
+            "composites_reused": self.prefixes.reused,
+            "cache_hits": self._hits,
+            "cache_misses": self._misses,
+            "cache_evictions": self._evictions,
+            "cache_bytes": self._bytes,
+        }
 
     def layer(self, path: Path, size: tuple[int, int] | None = None) -> CachedLayer:
         """The decoded layer (refused unless it is `size`); callers must not modify it."""

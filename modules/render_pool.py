@@ -54,8 +54,6 @@ class RenderResult:
     digest: str | None
     error: str | None
     fatal: bool
-    cache_hits: int
-    cache_misses: int
     retries: int
     worker: int  # process id: the parent keeps each worker's latest running totals
     worker_totals: dict[str, float]
@@ -69,7 +67,7 @@ def render_token(
 ) -> RenderResult:
     """Composite, encode and write one token's image, then its metadata (so a metadata
     file always means the image is complete)."""
-    before, retries = processor.stats, resources.retries
+    retries = resources.retries
     digest = error = None
     fatal = False
     try:
@@ -88,22 +86,14 @@ def render_token(
         fatal = exc.errno in FATAL_ERRNOS
     except GenecatorError as exc:
         error = str(exc)
-    after = processor.stats
     return RenderResult(
         token_id=job.token_id,
         digest=digest,
         error=error,
         fatal=fatal,
-        cache_hits=after.hits - before.hits,
-        cache_misses=after.misses - before.misses,
         retries=resources.retries - retries,
         worker=os.getpid(),
-        worker_totals={
-            **{f"{stage}_s": seconds for stage, seconds in processor.stage_seconds.items()},
-            "composites_done": processor.prefixes.done,
-            "composites_reused": processor.prefixes.reused,
-            "cache_bytes": after.bytes_held,
-        },
+        worker_totals=processor.running_totals(),
     )
 
 

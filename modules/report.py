@@ -27,9 +27,8 @@ class Report:
     metadata_rewritten: int = 0  # of the reused tokens, those whose metadata was rewritten
     written: int = 0
     failed: dict[int, str] = field(default_factory=dict)
-    cache_hits: int = 0
-    cache_misses: int = 0
-    worker_totals: dict[int, dict[str, float]] = field(default_factory=dict)  # by process id
+    # Each render process's latest running totals (stage seconds, cache, composites), by pid.
+    worker_totals: dict[int, dict[str, float]] = field(default_factory=dict)
     retries: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
@@ -37,13 +36,19 @@ class Report:
     fatal: str | None = None
     planned_only: bool = False  # a dry run: nothing was meant to be written
 
-    def record(self, token_id: int, error: str | None, hits: int, misses: int) -> None:
-        self.cache_hits += hits
-        self.cache_misses += misses
+    def record(self, token_id: int, error: str | None) -> None:
         if error is None:
             self.written += 1
         else:
             self.failed[token_id] = error
+
+    @property
+    def cache_hits(self) -> int:
+        return int(sum(totals["cache_hits"] for totals in self.worker_totals.values()))
+
+    @property
+    def cache_misses(self) -> int:
+        return int(sum(totals["cache_misses"] for totals in self.worker_totals.values()))
 
     @property
     def done(self) -> int:
