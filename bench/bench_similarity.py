@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
+from modules.analysis.collection_reader import read_tokens, trait_types
+from modules.analysis.similarity import encode, find_similar
 from modules.atomic_io import json_bytes
-from modules.collection_reader import read_tokens, trait_types
-from modules.similarity import encode, find_similar
 
 OPTIONAL = {2: 3, 3: 2}  # layer index -> presence in fifths, like config rarity 3 and 2
 
@@ -26,7 +26,7 @@ def synthetic_combos(count: int, layers: int, options: int, seed: int) -> list[l
     rng = random.Random(seed)
     weights = [option % 5 + 1 for option in range(options)]
     seen: set[tuple[int | None, ...]] = set()
-    combos = []
+    combos: list[list[int | None]] = []
     while len(combos) < count:
         combo = [
             None

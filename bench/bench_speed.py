@@ -28,8 +28,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from bench.rss import run_sampling_rss
-from modules.encoding import EncodeOptions, encode_still
-from modules.image_processor import ImageProcessor
+from modules.render.encoding import EncodeOptions, encode_still
+from modules.render.image_processor import ImageProcessor
+from modules.settings import PngCompression
 
 REPO = Path(__file__).resolve().parent.parent
 LAYERS = ("Background", "Body", "Clothes", "Eyes", "Mouth", "Hat")
@@ -109,6 +110,8 @@ def naive_run(root: Path, tokens: int) -> tuple[float, float]:
                 frame = im.convert("RGBA")
             canvas = frame if canvas is None else Image.alpha_composite(canvas, frame)
         path = out / f"{token}.png"
+        if canvas is None:
+            raise RuntimeError("LAYERS is empty: nothing to composite")
         canvas.save(path)
         sizes.append(path.stat().st_size)
     return tokens / (time.perf_counter() - started), statistics.fmean(sizes)
@@ -134,7 +137,7 @@ def genecator_run(root: Path, tokens: int, workers: int, png: str) -> dict[str, 
     }
 
 
-def encoder_limit(root: Path, size: int, png: str, samples: int = 40) -> float:
+def encoder_limit(root: Path, size: int, png: PngCompression, samples: int = 40) -> float:
     """Images/s of composite + encode alone, in process (layers decoded beforehand)."""
     processor = ImageProcessor(1024, 256)
     rng = random.Random(2)
@@ -179,7 +182,7 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 @click.option("--png", type=click.Choice(["fast", "balanced", "small"]), default="fast")
 @click.option("--animated", is_flag=True, help="Make one Eyes option a 4-frame animation.")
 @click.option("--plan-tokens", default=100_000, show_default=True)
-def main(art: str, size: int, tokens: int, naive_tokens: int, repeats: int, png: str,
+def main(art: str, size: int, tokens: int, naive_tokens: int, repeats: int, png: PngCompression,
          animated: bool, plan_tokens: int) -> None:  # fmt: skip
     """Print Genecator vs naive figures and write them as JSON."""
     name = f"{art}_{size}{'_animated' if animated else ''}"

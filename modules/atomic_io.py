@@ -10,7 +10,7 @@ from typing import IO, Any
 TEMP_PREFIX = ".tmp-"
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None], durable: bool = True) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object], durable: bool = True) -> None:
     """Write via `write(file)` to a temp file beside `path`, fsync it, then rename over `path`.
     `durable=False` skips the fsync for files whose caller syncs them in batches later."""
     temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")

@@ -10,10 +10,6 @@ TRAIT_IMAGE_EXTENSIONS = (".png", ".gif", ".webp")
 # Folder names that mean "the bottom layer" when get_traits picks a default order.
 BACKGROUND_NAMES = ("background", "backgrounds", "bg")
 
-STILL_FORMATS = ("png", "jpg", "jpeg", "webp")  # jpeg is written as .jpg
-ANIMATED_FORMATS = ("gif", "webp")
-GIF_DITHERS = ("none", "floyd-steinberg")
-PNG_COMPRESSIONS = ("fast", "balanced", "small")
 
 DEFAULT_CONFIG = "config.json"
 DEFAULT_RULER = "ruler.json"

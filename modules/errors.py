@@ -1,8 +1,11 @@
-"""The one exception hierarchy; main.py turns it into user text and exit codes."""
+"""The one exception hierarchy; modules/cli/support.py turns it into user text and exit codes."""
 
 
 class GenecatorError(Exception):
-    """A problem the user can fix; each entry of `problems` is one self-contained line."""
+    """A problem the user can fix; each entry of `problems` is one self-contained line, and
+    `reason` is what run statistics count it as."""
+
+    reason = "error"
 
     def __init__(self, *problems: str) -> None:
         self.problems: tuple[str, ...] = problems
@@ -16,9 +19,7 @@ class ConfigError(GenecatorError):
 class TraitFileError(GenecatorError):
     """A trait image is missing, unreadable, or does not fit the configuration."""
 
-
-class RuleError(ConfigError):
-    """A rule in ruler.json names something that does not exist or cannot hold."""
+    reason = "unusable trait file"
 
 
 class CapacityError(GenecatorError):

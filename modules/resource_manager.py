@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +82,14 @@ class CircuitBreaker:
         }
 
 
-# The breaker of the run in progress (the design card's one named global), for status queries.
-_active_breaker: CircuitBreaker | None = None
+class HasCircuitBreaker(Protocol):
+    """What holds a run's breaker: the run's services (modules.dependency_container)."""
+
+    @property
+    def circuit_breaker(self) -> CircuitBreaker: ...
 
 
-def activate_circuit_breaker(breaker: CircuitBreaker) -> None:
-    """Make `breaker` the one get_circuit_breaker_status() reports."""
-    global _active_breaker
-    _active_breaker = breaker
-
-
-def get_circuit_breaker_status() -> dict[str, Any]:
-    """State (CLOSED/OPEN/HALF_OPEN), consecutive failures and threshold of the current run."""
-    return (_active_breaker or CircuitBreaker()).status()
+def get_circuit_breaker_status(services: HasCircuitBreaker) -> dict[str, Any]:
+    """State (CLOSED/OPEN/HALF_OPEN), consecutive failures and threshold of the breaker of
+    the run using `services`; any number of runs (studio jobs) can be asked at once."""
+    return services.circuit_breaker.status()

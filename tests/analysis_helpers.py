@@ -1,7 +1,6 @@
 """Helpers for the analysis-tool tests: a small generated collection, hand-made metadata
 folders, snapshots and an in-process runner for the utils/ CLIs."""
 
-import importlib
 import json
 import shutil
 from pathlib import Path
@@ -11,8 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-import main
 from modules.atomic_io import json_bytes
+from modules.cli.generate import generate_command
+from modules.cli.main import genecator
 from tests.conftest import SIZE, TraitSet, config_for, write_json, write_traits
 
 
@@ -53,7 +53,7 @@ def build_collection(root: Path, count: int = 15, seed: int = 7) -> Path:
     args = ["-n", str(count), "--seed", str(seed), "-c", "config.json", "-t", "traits"]
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)  # so no ruler.json of the caller's folder is picked up
-        result = CliRunner().invoke(main.cli, [*args, "-o", "output", "--workers", "1"])
+        result = CliRunner().invoke(generate_command, [*args, "-o", "output", "--workers", "1"])
     assert result.exit_code == 0, result.output
     return root / "output"
 
@@ -90,10 +90,9 @@ def write_tokens(collection: Path, rows: list[dict[str, str]]) -> Path:
     return collection
 
 
-def invoke(script: str, *args: str) -> Result:
-    """Run utils/`script`.py's click command in-process."""
-    command = importlib.import_module(f"utils.{script}").main
-    return CliRunner().invoke(command, list(args))
+def invoke(command: str, *args: str) -> Result:
+    """Run `genecator command args` in-process."""
+    return CliRunner().invoke(genecator, [command, *args])
 
 
 def stderr_of(result: Result) -> str:

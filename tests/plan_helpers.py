@@ -1,7 +1,7 @@
 """Builders for in-memory specs and models, plus brute-force references for the plan tests.
 
 The references work from the CollectionSpec (its layers and rules), never from the
-SelectionModel or modules.capacity, so they check those modules rather than repeat them.
+SelectionModel or modules.plan.capacity, so they check those modules rather than repeat them.
 """
 
 import random
@@ -12,10 +12,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from modules.planner import Planner
-from modules.selection import ABSENT, SelectionModel, model_from_spec
-from modules.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
-from modules.trait_tracker import TraitTracker
+from modules.load.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
+from modules.plan.planner import Planner
+from modules.plan.selection import ABSENT, SelectionModel, model_from_spec
+from modules.plan.trait_tracker import TraitTracker
 
 MAX_PRESENCE = 5
 METADATA = MetadataSettings("x", "", "{name} #{id}", None, "cid")

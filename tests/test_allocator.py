@@ -12,7 +12,7 @@ from tests.conftest import REPO
 TOKENS = """
 import resource, sys
 from PIL import Image
-from modules.allocator import keep_freed_buffers
+from modules.render.allocator import keep_freed_buffers
 if sys.argv[1] == "keep":
     keep_freed_buffers((512, 512))
 def token():

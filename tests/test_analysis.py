@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from modules import similarity
-from modules.atomic_io import json_bytes
-from modules.collection_reader import (
+from modules.analysis import similarity
+from modules.analysis.collection_reader import (
     read_combined,
     read_tokens,
     token_files,
 )
+from modules.analysis.ipfs_cid import check_cid
+from modules.analysis.provenance import write_provenance
+from modules.analysis.similarity import find_similar, similar_indices
+from modules.atomic_io import json_bytes
 from modules.errors import CollectionError
-from modules.ipfs_cid import check_cid
-from modules.provenance import write_provenance
-from modules.similarity import find_similar, similar_indices
 from tests.analysis_helpers import (
     TRAIT_TYPES,
     build_collection,
@@ -112,7 +112,7 @@ def test_combine_metadata_is_byte_identical_and_touches_nothing_else(collection:
     (collection / "metadata" / "extra.json").write_text('{"not": "a token"}')
     before = snapshot(collection)
 
-    result = invoke("combine_metadata", "-d", str(collection))
+    result = invoke("combine-metadata", "-d", str(collection))
 
     assert result.exit_code == 0, result.output
     assert combined.read_bytes() == generated
@@ -124,7 +124,7 @@ def test_combine_metadata_is_byte_identical_and_touches_nothing_else(collection:
 def test_combine_metadata_on_an_empty_folder_is_one_error_line(tmp_path: Path) -> None:
     (tmp_path / "metadata").mkdir()
 
-    result = invoke("combine_metadata", "-d", str(tmp_path))
+    result = invoke("combine-metadata", "-d", str(tmp_path))
 
     assert result.exit_code == 1
     assert stderr_of(result).startswith("Error: ")
@@ -135,7 +135,7 @@ def test_combine_metadata_on_an_empty_folder_is_one_error_line(tmp_path: Path) -
 
 
 def test_duplicate_check_passes_a_generated_collection(collection: Path) -> None:
-    result = invoke("duplicate_check", "-d", str(collection))
+    result = invoke("duplicates", "-d", str(collection))
 
     assert result.exit_code == 0, result.output
     assert "Same trait combination: none" in result.output
@@ -149,7 +149,7 @@ def test_duplicate_check_finds_planted_duplicates(collection: Path) -> None:
     shutil.copy(images / "1.png", images / f"{new_id}.png")
     shutil.copy(images / "2.png", images / "3.png")  # same image, different traits
 
-    result = invoke("duplicate_check", "-d", str(collection))
+    result = invoke("duplicates", "-d", str(collection))
 
     assert result.exit_code == 1
     lines = result.output.splitlines()
@@ -160,7 +160,7 @@ def test_duplicate_check_finds_planted_duplicates(collection: Path) -> None:
 def test_duplicate_check_names_a_missing_image(collection: Path) -> None:
     (collection / "image" / "5.png").unlink()
 
-    result = invoke("duplicate_check", "-d", str(collection))
+    result = invoke("duplicates", "-d", str(collection))
 
     assert result.exit_code == 1
     assert "5.png: image of token 5 not found" in stderr_of(result)
@@ -224,9 +224,9 @@ def test_similarity_cli_writes_csv_by_default_and_json_on_request(collection: Pa
     tokens = read_tokens(collection / "metadata")
     expected = find_similar(tokens, 2)
 
-    as_csv = invoke("similarity_check", "--threshold", "2", "-d", str(collection))
+    as_csv = invoke("similarity", "--threshold", "2", "-d", str(collection))
     report = collection / "sim.json"
-    as_json = invoke("similarity_check", "-k", "2", "-d", str(collection), "--output", str(report))
+    as_json = invoke("similarity", "-k", "2", "-d", str(collection), "--output", str(report))
 
     assert as_csv.exit_code == 0, as_csv.output
     assert as_json.exit_code == 0, as_json.output
@@ -243,14 +243,14 @@ def test_similarity_cli_reads_a_combined_file(collection: Path) -> None:
     combined = collection / "metadata" / "combined_metadata.json"
     report = collection / "from_file.csv"
 
-    result = invoke("similarity_check", "-k", "3", "--file", str(combined), "--output", str(report))
+    result = invoke("similarity", "-k", "3", "--file", str(combined), "--output", str(report))
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith("0 pairs of tokens share at least 3 of 3 trait values")
 
 
 def test_similarity_cli_refuses_a_threshold_above_the_trait_types(collection: Path) -> None:
-    result = invoke("similarity_check", "-k", "4", "-d", str(collection))
+    result = invoke("similarity", "-k", "4", "-d", str(collection))
 
     assert result.exit_code == 1
     assert stderr_of(result) == (
@@ -259,7 +259,7 @@ def test_similarity_cli_refuses_a_threshold_above_the_trait_types(collection: Pa
 
 
 def test_similarity_cli_refuses_an_unknown_report_format(collection: Path) -> None:
-    result = invoke("similarity_check", "-k", "2", "-d", str(collection), "--output", "r.txt")
+    result = invoke("similarity", "-k", "2", "-d", str(collection), "--output", "r.txt")
 
     assert result.exit_code == 2
     assert "must end in .csv or .json" in stderr_of(result)
@@ -279,10 +279,10 @@ def test_cid_update_round_trip(collection: Path) -> None:
     document["animation_url"] = "ipfs://your-ipfs-cid-here/2.mp4"
     (metadata / "2.json").write_bytes(json_bytes(document))
 
-    first = invoke("ipfs_cid_updater", "--cid", CIDV1, "--metadata-dir", str(metadata))
+    first = invoke("update-cid", "--cid", CIDV1, "--metadata-dir", str(metadata))
     after_v1 = snapshot(collection)
-    invoke("ipfs_cid_updater", "--cid", CIDV0, "--metadata-dir", str(metadata))
-    back = invoke("ipfs_cid_updater", "--cid", CIDV1, "--metadata-dir", str(metadata))
+    invoke("update-cid", "--cid", CIDV0, "--metadata-dir", str(metadata))
+    back = invoke("update-cid", "--cid", CIDV1, "--metadata-dir", str(metadata))
 
     assert first.exit_code == 0, first.output
     assert back.exit_code == 0, back.output
@@ -311,9 +311,7 @@ def test_cid_update_round_trip(collection: Path) -> None:
 def test_malformed_cids_are_refused_and_change_nothing(collection: Path, cid: str) -> None:
     before = snapshot(collection)
 
-    result = invoke(
-        "ipfs_cid_updater", "--cid", cid, "--metadata-dir", str(collection / "metadata")
-    )
+    result = invoke("update-cid", "--cid", cid, "--metadata-dir", str(collection / "metadata"))
 
     assert result.exit_code == 1
     lines = stderr_of(result).splitlines()
@@ -326,9 +324,7 @@ def test_cid_update_with_a_bad_token_file_changes_nothing(collection: Path) -> N
     (collection / "metadata" / "9.json").write_text('{"name": "x"}')
     before = snapshot(collection)
 
-    result = invoke(
-        "ipfs_cid_updater", "--cid", CIDV0, "--metadata-dir", str(collection / "metadata")
-    )
+    result = invoke("update-cid", "--cid", CIDV0, "--metadata-dir", str(collection / "metadata"))
 
     assert result.exit_code == 1
     assert "9.json: missing field(s) image, attributes" in stderr_of(result)

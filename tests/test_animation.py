@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageSequence
 
-from main import cli
-from modules.animation import animation_problems, output_frame_count, token_timeline
-from modules.encoding import EncodeOptions
-from modules.image_processor import ImageProcessor
+from modules.cli.generate import generate_command as cli
+from modules.render.animation import animation_problems, output_frame_count, token_timeline
+from modules.render.encoding import EncodeOptions
+from modules.render.image_processor import ImageProcessor
 from tests.conftest import write_json
 
 SIZE = (8, 8)

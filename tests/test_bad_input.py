@@ -23,10 +23,11 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-import get_traits
-import main
-import validate_traits
-from modules import atomic_io, output_folder
+from modules import atomic_io
+from modules.cli.generate import generate_command
+from modules.cli.get_traits import get_traits_command
+from modules.cli.validate import validate_command
+from modules.publish import output_folder
 from tests.conftest import BASIC_LAYERS, REPO, config_for, write_json, write_traits
 
 HEALTHY_RULES = [
@@ -73,7 +74,7 @@ def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = Path.cwd()
     os.chdir(root)
     try:
-        result = invoke(main.cli, list(GENERATE))
+        result = invoke(generate_command, list(GENERATE))
     finally:
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
@@ -289,7 +290,7 @@ class Case:
     breaker: Callable[[Path], None]
     fragments: tuple[str, ...]  # each must appear in the (first) Error line
     args: tuple[str, ...] = ("--force",)  # --force: even then, nothing may be removed
-    command: click.Command = main.cli
+    command: click.Command = generate_command
     exit_code: int = 1
     errors: int = 1  # Error lines expected
 
@@ -302,7 +303,7 @@ def gen(id: str, breaker, *fragments: str, **options: Any) -> Case:
 
 def scan(id: str, breaker, *fragments: str, args: tuple[str, ...] = ("--force",), **kw) -> Case:
     # get_traits --force would overwrite config.json: a failed scan must leave it as it was.
-    return Case(id, breaker, fragments, args=args, command=get_traits.cli, **kw)
+    return Case(id, breaker, fragments, args=args, command=get_traits_command, **kw)
 
 
 def usage(id: str, *args: str, fragment: str) -> Case:
@@ -679,14 +680,14 @@ CASES = [
         put_image(GREY, Image.new("RGBA", (9, 8))),
         (f"{GREY}: image is 9x8",),
         args=(),
-        command=validate_traits.cli,
+        command=validate_command,
     ),
     Case(
         "validate-nan",
         config_text('{"a": NaN}'),
         ("config.json: NaN is not a JSON number",),
         args=(),
-        command=validate_traits.cli,
+        command=validate_command,
     ),
 ]
 
@@ -764,7 +765,7 @@ def test_full_disk_while_extending_keeps_every_finished_file(project, monkeypatc
     before = snapshot(project / "output")
     with monkeypatch.context() as patch:
         failing = fail_write(patch, errno.ENOSPC, "8.png")
-        result = invoke(main.cli, ["-n", "9", "--resume", "--workers", "1"])
+        result = invoke(generate_command, ["-n", "9", "--resume", "--workers", "1"])
 
     assert result.exit_code == 1, result.output
     assert failing.failed == ["8.png"]
@@ -778,14 +779,14 @@ def test_full_disk_while_extending_keeps_every_finished_file(project, monkeypatc
     assert "image/8.png" not in after  # no partial file at a final path
     assert temp_files(project) == []
 
-    result = invoke(main.cli, ["-n", "9", "--resume", "--workers", "1"])
+    result = invoke(generate_command, ["-n", "9", "--resume", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert len(list((project / "output" / "image").iterdir())) == 9
 
 
 def test_full_disk_while_saving_the_plan_is_one_error(project, monkeypatch) -> None:
     fail_write(monkeypatch, errno.ENOSPC, "tracker_state.json")
-    result = invoke(main.cli, [*GENERATE, "-o", "fresh"])
+    result = invoke(generate_command, [*GENERATE, "-o", "fresh"])
 
     assert result.exit_code == 1
     assert error_lines(result) == [
@@ -798,7 +799,7 @@ def test_full_disk_while_saving_the_plan_is_one_error(project, monkeypatch) -> N
 
 def test_read_only_disk_mid_run_stops_at_once(project, monkeypatch) -> None:
     failing = fail_write(monkeypatch, errno.EROFS, "1.png", "2.png", "3.png")
-    result = invoke(main.cli, [*GENERATE, "-o", "fresh"])
+    result = invoke(generate_command, [*GENERATE, "-o", "fresh"])
 
     assert result.exit_code == 1
     assert len(failing.failed) == 1  # fatal: no retries, no further tokens
@@ -815,7 +816,7 @@ def test_unwritable_output_is_refused_before_anything_changes(project, monkeypat
 
     monkeypatch.setattr(output_folder, "probe_write", refuse)
     before = snapshot(project)
-    result = invoke(main.cli, ["-n", "9", "--resume", "--workers", "1"])
+    result = invoke(generate_command, ["-n", "9", "--resume", "--workers", "1"])
 
     assert result.exit_code == 1
     assert error_lines(result) == [

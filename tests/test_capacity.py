@@ -2,8 +2,8 @@
 
 from hypothesis import given, settings
 
-from modules.capacity import Budget, assignments, capacity, count_completions
-from modules.selection import ABSENT, model_from_spec
+from modules.plan.capacity import Budget, assignments, capacity, count_completions
+from modules.plan.selection import ABSENT, model_from_spec
 from tests.plan_helpers import (
     full_product,
     make_model,

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-import main
+from modules.cli import generate as generate_module
+from modules.cli.generate import generate_command
 from tests.conftest import BASIC_LAYERS, REPO, config_for, write_json
 
 Project = Callable[..., Path]
@@ -32,7 +33,7 @@ def stderr_of(result: Result) -> str:
 
 
 def cli(*args: str) -> Result:
-    return CliRunner().invoke(main.cli, [*args, "--workers", "1"])
+    return CliRunner().invoke(generate_command, [*args, "--workers", "1"])
 
 
 def error_lines(result: Result) -> list[str]:
@@ -215,7 +216,7 @@ def test_invalid_options_are_usage_errors(
 ) -> None:
     root = project()
 
-    result = CliRunner().invoke(main.cli, args)
+    result = CliRunner().invoke(generate_command, args)
 
     assert result.exit_code == 2
     assert "Usage:" in stderr_of(result)
@@ -397,10 +398,10 @@ def test_unwritable_output_is_one_clear_error(project: Callable[..., Path]) -> N
 def test_interrupt_exits_130(project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     project()
 
-    def interrupted(settings: object) -> int:
+    def interrupted(settings: object, on_progress: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(main, "generate", interrupted)
+    monkeypatch.setattr(generate_module, "generate", interrupted)
 
     result = cli("-n", "2", "--seed", "1")
 

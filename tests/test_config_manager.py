@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from modules.config_manager import ConfigManager
 from modules.errors import ConfigError
-from modules.spec import CollectionSpec, Rule
+from modules.load.config_manager import ConfigManager
+from modules.load.spec import CollectionSpec, Rule
 from tests.conftest import BASIC_LAYERS, config_for, write_json
 
 DELETE = object()

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from modules.dependency_container import build_container
-from modules.nft_generator import NFTGenerator
-from modules.settings import GenerationSettings
+from modules.run.nft_generator import generate
+from modules.settings import CacheLimits, GenerationSettings
 from tests.conftest import REPO, layer_image, write_json, write_layered_traits
 
 SIZE = 32
@@ -160,10 +160,7 @@ def settings_for(project: Path, output: Path, **overrides) -> GenerationSettings
         "output_dir": output,
         "seed": 5,
         "workers": 1,
-        "fmt": "png",
-        "quality": 90,
-        "max_memory_mb": 64,
-        "cache_size": 64,
+        "cache": CacheLimits(max_memory_mb=64, cache_size=64),
         "max_attempts": 1000,
         "max_trait_attempts": 100,
     }
@@ -174,17 +171,19 @@ def test_failed_tokens_are_listed_and_exit_3(project, tmp_path, monkeypatch):
     monkeypatch.chdir(project)
     settings = settings_for(Path("."), tmp_path / "out")
     container = build_container(settings)
-    victim = container.spec.layers[5].options[4].file  # a rare optional badge, used by few tokens
+    victim = container.config_manager.spec.layers[5].options[4].file  # a rare optional badge
     moved = victim.with_suffix(".bak")
     victim.rename(moved)
     try:
-        combos, report = NFTGenerator(container, settings).run()
+        report = generate(settings, services=container)
     finally:
         moved.rename(victim)
+    combos = container.trait_tracker.combos
     users = {i + 1 for i, combo in enumerate(combos) if combo[5] == 4}
     assert users, "the plan should use the removed file at least once"
     assert set(report.failed) == users
-    assert all("file not found" in error for error in report.failed.values())
+    assert all("file not found" in failure.message for failure in report.failed.values())
+    assert report.failures_by_reason() == {"unusable trait file": len(users)}
     assert report.exit_code == 3
     assert report.written == 20 - len(users)
     assert not (tmp_path / "out" / "collection_stats.json").exists()
@@ -194,11 +193,11 @@ def test_circuit_breaker_stops_a_run_that_keeps_failing(project, tmp_path, monke
     monkeypatch.chdir(project)
     settings = settings_for(Path("."), tmp_path / "out", num_tokens=30)
     container = build_container(settings)
-    backgrounds = [option.file for option in container.spec.layers[0].options]
+    backgrounds = [option.file for option in container.config_manager.spec.layers[0].options]
     for path in backgrounds:
         path.rename(path.with_suffix(".bak"))
     try:
-        _, report = NFTGenerator(container, settings).run()
+        report = generate(settings, services=container)
     finally:
         for path in backgrounds:
             path.with_suffix(".bak").rename(path)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from modules.atomic_io import json_bytes
-from modules.config_manager import ConfigManager
 from modules.errors import GenecatorError, TraitFileError
-from modules.spec import CollectionSpec
-from modules.trait_images import check_trait_image, decode_layer, inspect_trait_image
+from modules.load.config_manager import ConfigManager
+from modules.load.spec import CollectionSpec
+from modules.load.trait_images import check_trait_image, decode_layer, inspect_trait_image
 from tests.conftest import BASIC_LAYERS, SIZE, config_for, write_json, write_traits
 
 T = TypeVar("T")

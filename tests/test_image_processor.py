@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from modules import image_processor
-from modules.encoding import EncodeOptions, encode_still
-from modules.image_processor import ImageProcessor, Overlay, PrefixComposites
+from modules.render import image_processor
+from modules.render.encoding import EncodeOptions, encode_still
+from modules.render.image_processor import ImageProcessor, Overlay, PrefixComposites
 
 RED = (255, 0, 0, 255)
 BLUE = (0, 0, 255, 255)

@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageFile, ImageOps
 
-import get_traits
-import main
-from modules.cli_support import printable
-from modules.config_manager import ConfigManager
+from modules.cli.generate import generate_command
+from modules.cli.get_traits import get_traits_command
+from modules.cli.support import printable
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_images import check_trait_image, decode_layer, inspect_trait_image
-from modules.trait_scan import scan_traits
+from modules.load.config_manager import ConfigManager
+from modules.load.trait_images import check_trait_image, decode_layer, inspect_trait_image
+from modules.load.trait_scan import scan_traits
 from tests.conftest import BASIC_LAYERS, REPO, config_for, write_json, write_traits
 from tests.test_bad_input import long_gif, png_header_only
 
@@ -134,7 +134,7 @@ def test_a_rotated_trait_is_rendered_rotated(tmp_path: Path, monkeypatch) -> Non
     write_json(tmp_path / "config.json", config)
     monkeypatch.chdir(tmp_path)
 
-    result = CliRunner().invoke(main.cli, ["-n", "1", "--seed", "1", "--workers", "1"])
+    result = CliRunner().invoke(generate_command, ["-n", "1", "--seed", "1", "--workers", "1"])
 
     assert result.exit_code == 0, result.output
     with Image.open(traits / "Mark" / "Turned.png") as mark:
@@ -176,7 +176,7 @@ def test_refusing_a_bomb_keeps_memory_small(tmp_path: Path) -> None:
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count pytest's own.
     code = (
         "import re; from pathlib import Path; "
-        "from modules.trait_images import check_trait_image; "
+        "from modules.load.trait_images import check_trait_image; "
         f"print(check_trait_image(Path({str(path)!r}), (8, 8))); "
         "print(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1])"
     )
@@ -257,8 +257,8 @@ def test_links_that_stay_inside_traits_are_allowed(make_project, monkeypatch) ->
     (root / "traits" / "Shadow").symlink_to(root / "traits" / "Body")
     monkeypatch.chdir(root)
 
-    scanned = CliRunner().invoke(get_traits.cli, ["--force"])
-    generated = CliRunner().invoke(main.cli, ["-n", "5", "--seed", "2", "--workers", "1"])
+    scanned = CliRunner().invoke(get_traits_command, ["--force"])
+    generated = CliRunner().invoke(generate_command, ["-n", "5", "--seed", "2", "--workers", "1"])
 
     assert scanned.exit_code == 0, scanned.output
     config = json.loads((root / "config.json").read_text(encoding="utf-8"))
@@ -290,7 +290,7 @@ def test_every_file_a_run_writes_is_inside_output(make_project, monkeypatch) -> 
     monkeypatch.chdir(root)
     before = set(root.rglob("*"))
 
-    result = CliRunner().invoke(main.cli, ["-n", "12", "--seed", "3", "--workers", "1"])
+    result = CliRunner().invoke(generate_command, ["-n", "12", "--seed", "3", "--workers", "1"])
 
     assert result.exit_code == 0, result.output
     created = set(root.rglob("*")) - before
@@ -323,8 +323,8 @@ def test_unicode_names_work_end_to_end(tmp_path: Path, monkeypatch) -> None:
     write_json(tmp_path / "ruler.json", {"rules": [rule]})
     monkeypatch.chdir(tmp_path)
 
-    scanned = CliRunner().invoke(get_traits.cli, [])
-    generated = CliRunner().invoke(main.cli, ["-n", "6", "--seed", "4", "--workers", "1"])
+    scanned = CliRunner().invoke(get_traits_command, [])
+    generated = CliRunner().invoke(generate_command, ["-n", "6", "--seed", "4", "--workers", "1"])
 
     assert scanned.exit_code == 0, scanned.output
     assert generated.exit_code == 0, generated.output
@@ -378,7 +378,7 @@ def test_an_ignored_file_with_a_non_utf8_name_does_not_break_the_scan(
     odd.write_bytes(b"notes")
     monkeypatch.chdir(tmp_path)
 
-    result = CliRunner().invoke(get_traits.cli, [])
+    result = CliRunner().invoke(get_traits_command, [])
 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "config.json").read_bytes().decode("utf-8")

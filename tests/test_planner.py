@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from modules.capacity import capacity
 from modules.constants import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_TRAIT_ATTEMPTS
 from modules.errors import CapacityError
-from modules.planner import Planner
-from modules.selection import ABSENT, combo_probability, model_from_spec
-from modules.trait_tracker import TraitTracker
+from modules.plan.capacity import capacity
+from modules.plan.planner import Planner
+from modules.plan.selection import ABSENT, combo_probability, model_from_spec
+from modules.plan.trait_tracker import TraitTracker
 from tests.plan_helpers import (
     broken_rules,
     forbidden_pairs,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from modules import png_encoder
-from modules.image_processor import Overlay, PrefixComposites
-from modules.png_encoder import encode_png
+from modules.render import png_encoder
+from modules.render.image_processor import Overlay, PrefixComposites
+from modules.render.png_encoder import encode_png
 
 
 def textured(mode: str, size: int = 96) -> Image.Image:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from modules.collection_reader import read_tokens
+from modules.analysis.collection_reader import read_tokens
+from modules.analysis.html_report import THUMB_SIZE
+from modules.analysis.preview import GAP, choose_tokens, write_contact_sheet, write_preview
+from modules.analysis.rarity import rank_rarity
 from modules.errors import CollectionError
-from modules.html_report import THUMB_SIZE
-from modules.preview import GAP, choose_tokens, write_contact_sheet, write_preview
-from modules.rarity import rank_rarity
 from tests.analysis_helpers import build_collection, copy_collection, invoke, stderr_of
 
 COUNT = 15

@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from main import cli
+from modules.cli.generate import generate_command as cli
 from tests.conftest import BASIC_LAYERS
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from modules.collection_reader import read_tokens
-from modules.rarity import competition_ranks, rank_rarity
+from modules.analysis.collection_reader import read_tokens
+from modules.analysis.rarity import competition_ranks, rank_rarity
 from tests.analysis_helpers import invoke, write_tokens
 
 # Five tokens; Hat is optional (absent counts as its own value), and the number of present

@@ -8,14 +8,16 @@ import json
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from modules import render_pool, resource_manager
+from modules import resource_manager
 from modules.dependency_container import build_container
-from modules.nft_generator import NFTGenerator
+from modules.render import render_pool
 from modules.resource_manager import CircuitBreaker, ResourceManager, get_circuit_breaker_status
-from modules.settings import GenerationSettings
+from modules.run.nft_generator import generate
+from modules.settings import CacheLimits, GenerationSettings
 from tests.conftest import write_json, write_layered_traits
 
 SIZE = 24
@@ -124,12 +126,6 @@ def clock(monkeypatch) -> Clock:
     return fake
 
 
-@pytest.fixture(autouse=True)
-def no_active_breaker(monkeypatch):
-    """Each test starts without an activated breaker and leaves the global as it was."""
-    monkeypatch.setattr(resource_manager, "_active_breaker", None)
-
-
 def status(state: str, failures: int, threshold: int) -> dict[str, object]:
     return {"state": state, "failure_count": failures, "threshold": threshold}
 
@@ -184,17 +180,14 @@ def test_a_success_while_half_open_closes_the_breaker(clock):
     assert breaker.status() == status("CLOSED", 0, 1)
 
 
-def test_status_reports_the_activated_breaker(clock):
-    assert get_circuit_breaker_status() == status("CLOSED", 0, 5)
-    breaker = CircuitBreaker(threshold=2)
-    resource_manager.activate_circuit_breaker(breaker)
-    breaker.record(False)
-    assert get_circuit_breaker_status() == status("CLOSED", 1, 2)
-    breaker.record(False)
-    assert get_circuit_breaker_status() == status("OPEN", 2, 2)
-    other = CircuitBreaker(threshold=7)
-    resource_manager.activate_circuit_breaker(other)
-    assert get_circuit_breaker_status() == status("CLOSED", 0, 7)
+def test_status_reports_the_breaker_of_the_run_asked_about(clock):
+    run_a = SimpleNamespace(circuit_breaker=CircuitBreaker(threshold=2))
+    run_b = SimpleNamespace(circuit_breaker=CircuitBreaker(threshold=7))
+    run_a.circuit_breaker.record(False)
+    assert get_circuit_breaker_status(run_a) == status("CLOSED", 1, 2)
+    run_a.circuit_breaker.record(False)
+    assert get_circuit_breaker_status(run_a) == status("OPEN", 2, 2)
+    assert get_circuit_breaker_status(run_b) == status("CLOSED", 0, 7)  # runs never mix
 
 
 # --- faults injected into whole in-process runs (workers=1) ---------------------------------
@@ -220,10 +213,7 @@ def settings_for(project: Path, output: Path, **overrides: object) -> Generation
         "output_dir": output,
         "seed": 3,
         "workers": 1,
-        "fmt": "png",
-        "quality": 90,
-        "max_memory_mb": 16,
-        "cache_size": 32,
+        "cache": CacheLimits(max_memory_mb=16, cache_size=32),
         "max_attempts": 1000,
         "max_trait_attempts": 100,
         "retry_delay": 0.0,
@@ -235,8 +225,7 @@ def settings_for(project: Path, output: Path, **overrides: object) -> Generation
 def run(project: Path, output: Path, **overrides: object):
     settings = settings_for(project, output, **overrides)
     container = build_container(settings)
-    _, report = NFTGenerator(container, settings).run()
-    return report, container
+    return generate(settings, services=container), container
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -324,8 +313,7 @@ def test_a_transient_error_per_token_is_retried_and_changes_nothing(
     assert faulty.calls == [token for token in order for _ in (1, 2)]
     assert digests(output) == digests(reference)
     assert last_run(output)["retries"] == report.retries
-    assert get_circuit_breaker_status() == status("CLOSED", 0, 4)
-    assert container.circuit_breaker.status() == get_circuit_breaker_status()
+    assert get_circuit_breaker_status(container) == status("CLOSED", 0, 4)
 
 
 def test_full_disk_stops_the_run_and_resume_finishes_it(
@@ -375,11 +363,12 @@ def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(
     assert report.fatal is None
     assert sorted(report.failed) == sorted(order[:3])
     first = order[0]
-    assert report.failed[first] == f"{output / 'image' / f'{first}.png'}: Input/output error"
+    assert report.failed[first].message == (
+        f"{output / 'image' / f'{first}.png'}: Input/output error"
+    )
     assert faulty.calls == order[:3]
     assert report.retries == 0
-    assert get_circuit_breaker_status() == status("OPEN", 3, 3)
-    assert container.circuit_breaker.status() == get_circuit_breaker_status()
+    assert get_circuit_breaker_status(container) == status("OPEN", 3, 3)
     assert report.summary_lines()[-1] == (
         "Stopped: too many consecutive token failures (circuit breaker open). "
         f"Fix the cause, then {RESUME_HINT}"
@@ -390,14 +379,17 @@ def test_a_run_that_keeps_failing_is_stopped_by_the_circuit_breaker(
 
 def test_retries_that_run_out_count_as_token_failures(project, order, tmp_path, monkeypatch):
     inject(monkeypatch, lambda path, calls: os_error(errno.EAGAIN, path))
-    report, _ = run(project, tmp_path / "out", breaker_threshold=2)
+    report, container = run(project, tmp_path / "out", breaker_threshold=2)
 
     assert report.exit_code == 1
     assert report.stopped_early
     assert sorted(report.failed) == sorted(order[:2])
     assert report.retries == 4  # two per token: three attempts each
-    assert all(e.endswith(": Resource temporarily unavailable") for e in report.failed.values())
-    assert get_circuit_breaker_status() == status("OPEN", 2, 2)
+    assert all(
+        f.message.endswith(": Resource temporarily unavailable") for f in report.failed.values()
+    )
+    assert {f.reason for f in report.failed.values()} == {"Resource temporarily unavailable"}
+    assert get_circuit_breaker_status(container) == status("OPEN", 2, 2)
 
 
 def test_scattered_failures_exit_3_and_resume_renders_only_them(
@@ -409,12 +401,12 @@ def test_scattered_failures_exit_3_and_resume_renders_only_them(
     output = tmp_path / "out"
     with monkeypatch.context() as patch:
         inject(patch, fail_4_and_9)
-        report, _ = run(project, output)
+        report, container = run(project, output)
 
     assert report.exit_code == 3
     assert sorted(report.failed) == [4, 9]
     assert not report.stopped_early
-    assert get_circuit_breaker_status() == status("CLOSED", 0, 4)
+    assert get_circuit_breaker_status(container) == status("CLOSED", 0, 4)
     assert collection_files(output) == []
 
     report, _ = run(project, output, resume=True)

@@ -18,10 +18,10 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from modules import atomic_io, checkpoint
-from modules.dependency_container import build_container
-from modules.nft_generator import NFTGenerator
-from modules.settings import GenerationSettings
+from modules import atomic_io
+from modules.publish import checkpoint
+from modules.run import nft_generator
+from modules.settings import CacheLimits, GenerationSettings
 from tests.conftest import REPO, write_json, write_layered_traits
 
 SIZE = 24
@@ -560,15 +560,10 @@ def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_co
         output_dir=out,
         seed=int(SEED),
         workers=1,
-        fmt="png",
-        quality=90,
-        max_memory_mb=16,
-        cache_size=64,
-        max_attempts=1000,
-        max_trait_attempts=100,
+        cache=CacheLimits(max_memory_mb=16, cache_size=64),
         checkpoint_every=5,
     )
-    _, report = NFTGenerator(build_container(settings), settings).run()
+    report = nft_generator.generate(settings)
 
     assert report.exit_code == 0
     for source, target in moves:

@@ -4,9 +4,9 @@ import json
 
 from click.testing import CliRunner
 
-from main import cli
-from modules import collection_renderer
-from modules.collection_renderer import BatchedProgress
+from modules.cli.generate import generate_command as cli
+from modules.run import collection_renderer
+from modules.run.collection_renderer import BatchedProgress
 from tests.conftest import BASIC_LAYERS
 
 

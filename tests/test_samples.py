@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from modules.config_manager import ConfigManager
-from modules.dependency_container import build_container
-from modules.nft_generator import NFTGenerator
-from modules.selection import ABSENT
+from modules.load.config_manager import ConfigManager
+from modules.load.spec import CollectionSpec
+from modules.load.trait_scan import scan_traits
+from modules.load.validation import schema_problems
+from modules.plan.selection import ABSENT
+from modules.run import nft_generator
 from modules.settings import GenerationSettings
-from modules.spec import CollectionSpec
-from modules.trait_scan import scan_traits
-from modules.validation import schema_problems
 from tests.conftest import REPO
 
 SAMPLE_CONFIG = REPO / "config.sample.json"
@@ -44,17 +43,10 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]]
         output_dir=output,
         seed=2024,
         workers=1,
-        fmt="png",
-        quality=90,
-        max_memory_mb=64,
-        cache_size=16,
-        max_attempts=1000,
-        max_trait_attempts=100,
         dry_run=True,
     )
-    generator = NFTGenerator(build_container(settings), settings)
-    combos, _ = generator.run()
-    layers = generator.container.spec.layers
+    planned = nft_generator.plan(settings)
+    combos, layers = planned.combos, planned.spec.layers
     tokens = [
         {
             layer.name: layer.options[value].name

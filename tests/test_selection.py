@@ -1,20 +1,16 @@
-"""Selection primitives: weighted draws, rule blocking, conflicts, configured probabilities,
-and the purity of the planning modules (DESIGN.md §1, §3)."""
+"""Selection primitives: weighted draws, rule blocking, conflicts, configured probabilities
+(DESIGN.md §3); the planning modules' purity is checked in test_architecture.py."""
 
-import ast
 import math
 import random
-import subprocess
-import sys
 from collections import Counter
 from itertools import accumulate
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modules.selection import (
+from modules.plan.selection import (
     ABSENT,
     combo_probability,
     draw_layer,
@@ -27,15 +23,9 @@ from tests.plan_helpers import (
     forbidden_pairs,
     full_product,
     make_model,
-    make_spec,
     rule,
     specs,
 )
-
-MODULES = Path(__file__).resolve().parent.parent / "modules"
-PURE_MODULES = ("selection", "planner", "capacity", "trait_tracker")
-IO_MODULES = {"PIL", "os", "io", "shutil", "pathlib", "tempfile", "glob"}
-IO_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "mkdir", "unlink"}
 
 
 @pytest.mark.parametrize("weights", [[1, 2, 3, 4, 5], [5, 1], [1, 1, 1], [3], [1, 5, 1, 5, 2]])
@@ -170,52 +160,3 @@ def test_combo_probability_is_presence_times_weight_share():
     model = make_model([[1, 3], [2, 2, 4]], presence=[5, 2])
     assert math.isclose(combo_probability(model, (1, 2)), (3 / 4) * (2 / 5) * (4 / 8))
     assert math.isclose(combo_probability(model, (0, ABSENT)), (1 / 4) * (3 / 5))
-
-
-def _io_uses(tree):
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (f"import {a.name}" for a in node.names if _root(a.name) in IO_MODULES)
-        elif isinstance(node, ast.ImportFrom) and _root(node.module or "") in IO_MODULES:
-            yield f"from {node.module} import"
-        elif isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if name in IO_CALLS:
-                yield f"call {name}() at line {node.lineno}"
-
-
-def _root(module):
-    return module.split(".")[0]
-
-
-@pytest.mark.parametrize("name", PURE_MODULES)
-def test_plan_modules_do_no_io(name):
-    tree = ast.parse((MODULES / f"{name}.py").read_text(encoding="utf-8"))
-    assert list(_io_uses(tree)) == []
-
-
-def test_io_check_would_catch_io():
-    tree = ast.parse("import os\nfrom PIL import Image\nimport io\nopen('x')\np.write_text('')\n")
-    assert len(list(_io_uses(tree))) == 5
-
-
-def test_importing_the_planner_does_not_load_pil():
-    code = (
-        "import sys, modules.planner, modules.capacity, modules.trait_tracker;"
-        "print(sorted(m for m in sys.modules if m == 'PIL' or m.startswith('PIL.')))"
-    )
-    root = MODULES.parent
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
-
-
-def test_make_spec_round_trip_sanity():
-    # the helpers themselves: a spec's layers keep their weights and presence
-    spec = make_spec([[1, 2], [3]], presence=[4, 5])
-    model = model_from_spec(spec)
-    assert model.weights == ((1, 2), (3,))
-    assert model.presence == (4, 5)
-    assert model.similar_limit is None

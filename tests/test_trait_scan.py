@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-import get_traits
-from modules.config_manager import ConfigManager
+from modules.cli.get_traits import get_traits_command
 from modules.errors import ConfigError, TraitFileError
-from modules.trait_scan import default_layer_order, parse_trait_filename, scan_traits
-from modules.validation import schema_problems
+from modules.load.config_manager import ConfigManager
+from modules.load.trait_scan import default_layer_order, parse_trait_filename, scan_traits
+from modules.load.validation import schema_problems
 from tests.conftest import BASIC_LAYERS, write_json, write_traits
 
 SCAN_LAYERS = {
@@ -142,7 +142,7 @@ def test_scan_ignores_other_files_with_a_warning(
     notes = traits / "Hat" / "notes.txt"
     notes.write_text("ideas", encoding="utf-8")
 
-    with caplog.at_level(logging.WARNING, logger="modules.trait_scan"):
+    with caplog.at_level(logging.WARNING, logger="modules.load.trait_scan"):
         config = scan_traits(traits)
 
     assert [o["file"] for o in config["traits"]["Hat"]["options"]] == [
@@ -163,7 +163,7 @@ def test_scan_ignores_hidden_files_and_folders_silently(
     (traits / ".git").mkdir()
     Image.new("RGBA", (8, 8)).save(traits / ".git" / "x.png")
 
-    with caplog.at_level(logging.WARNING, logger="modules.trait_scan"):
+    with caplog.at_level(logging.WARNING, logger="modules.load.trait_scan"):
         config = scan_traits(traits)
 
     assert config["trait_order"] == ["Background", "Body", "Hat"]
@@ -297,7 +297,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def get_traits_cli(*args: str) -> Result:
-    return CliRunner().invoke(get_traits.cli, list(args))
+    return CliRunner().invoke(get_traits_command, list(args))
 
 
 def test_get_traits_writes_the_config(project: Path) -> None:

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageCms
 
-from modules.trait_images import info_warnings, inspect_trait_image
+from modules.cli.validate import validate_command as cli
+from modules.load.trait_images import info_warnings, inspect_trait_image
 from tests.conftest import BASIC_LAYERS, REPO
-from validate_traits import cli
 
 
 def run(root: Path, monkeypatch: pytest.MonkeyPatch):

@@ -1,29 +1,8 @@
-"""Rebuild metadata/combined_metadata.json (id order) from a collection's {id}.json files."""
+"""Rebuild metadata/combined_metadata.json (id order) from a collection's {id}.json files.
 
-from pathlib import Path
+A thin shim over `modules.cli.combine_metadata` (also `genecator combine-metadata`)."""
 
-import click
-
-from modules.analysis_cli import collection_option
-from modules.cli_support import CONTEXT, log_level_option, run_command
-from modules.combined_metadata import write_combined_metadata
-from modules.constants import COMBINED_METADATA, METADATA_DIR
-
-
-@click.command(context_settings=CONTEXT)
-@collection_option
-@log_level_option
-@click.pass_context
-def main(ctx: click.Context, collection: Path, log_level: str) -> None:
-    """Write combined_metadata.json exactly as the generator does; touch nothing else."""
-
-    def action() -> int:
-        count = write_combined_metadata(collection / METADATA_DIR)
-        click.echo(f"Wrote {collection / METADATA_DIR / COMBINED_METADATA}: {count} tokens")
-        return 0
-
-    run_command(ctx, log_level, action)
-
+from modules.cli.combine_metadata import combine_metadata_command
 
 if __name__ == "__main__":
-    main()
+    combine_metadata_command()

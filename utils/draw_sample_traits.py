@@ -685,7 +685,7 @@ def hat_crown() -> Image.Image:
     xs, bottom = [382, 447, 512, 577, 642], 430
     tips = list(zip(xs, (292, 262, 236, 262, 292), strict=True))
     valleys = [((a + b) / 2, 352) for a, b in pairwise(xs)]
-    outline = [(xs[0], bottom), tips[0]]
+    outline: list[Point] = [(xs[0], bottom), tips[0]]
     for valley, tip in zip(valleys, tips[1:], strict=True):
         outline += [valley, tip]
     outline += arc_points(BODY_CX, bottom - 40, 130, 40, 0, 180)
@@ -776,7 +776,8 @@ def chain_path() -> list[Point]:
 
 def acc_gold_chain() -> Image.Image:
     layer = canvas()
-    path, links, travelled = chain_path(), [], 0.0
+    path, travelled = chain_path(), 0.0
+    links: list[Image.Image] = []
     for (x0, y0), (x1, y1) in pairwise(path):
         travelled += math.dist((x0, y0), (x1, y1))
         if travelled >= 26:

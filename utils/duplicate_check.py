@@ -1,45 +1,8 @@
-"""Find tokens with the same trait combination or the same image bytes; exit 1 if any."""
+"""Find tokens with the same trait combination or the same image bytes; exit 1 if any.
 
-from pathlib import Path
+A thin shim over `modules.cli.duplicates` (also `genecator duplicates`)."""
 
-import click
-
-from modules.analysis_cli import collection_option
-from modules.cli_support import CONTEXT, log_level_option, run_command
-from modules.collection_reader import read_collection
-from modules.duplicates import find_duplicates
-
-EXIT_DUPLICATES = 1
-
-
-def group_lines(title: str, groups: list[list[int]]) -> list[str]:
-    """'Title: none', or the title with the group count and one line of ids per group."""
-    if not groups:
-        return [f"{title}: none"]
-    return [f"{title}: {len(groups)} group(s)"] + [
-        "  " + ", ".join(map(str, ids)) for ids in groups
-    ]
-
-
-@click.command(context_settings=CONTEXT)
-@collection_option
-@log_level_option
-@click.pass_context
-def main(ctx: click.Context, collection: Path, log_level: str) -> None:
-    """Check a collection for duplicate trait combinations and duplicate images (SHA-256)."""
-
-    def action() -> int:
-        tokens = read_collection(collection)
-        found = find_duplicates(collection, tokens)
-        click.echo(f"Checked {len(tokens)} tokens in {collection}")
-        for line in group_lines("Same trait combination", found.by_traits):
-            click.echo(line)
-        for line in group_lines("Same image (SHA-256)", found.by_image):
-            click.echo(line)
-        return EXIT_DUPLICATES if found.found else 0
-
-    run_command(ctx, log_level, action)
-
+from modules.cli.duplicates import duplicates_command
 
 if __name__ == "__main__":
-    main()
+    duplicates_command()

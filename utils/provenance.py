@@ -1,38 +1,8 @@
-"""Write provenance.json: each image's SHA-256 in token order and the combined hash."""
+"""Write provenance.json: each image's SHA-256 in token order and the combined hash.
 
-from pathlib import Path
+A thin shim over `modules.cli.provenance` (also `genecator provenance`)."""
 
-import click
-
-from modules.analysis_cli import collection_option
-from modules.cli_support import CONTEXT, log_level_option, run_command
-from modules.provenance import write_provenance
-from modules.validation import read_json
-
-
-@click.command(context_settings=CONTEXT)
-@collection_option
-@click.option(
-    "--starting-index",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="0-based position where the concatenation of hashes starts (it wraps around).",
-)
-@log_level_option
-@click.pass_context
-def main(ctx: click.Context, collection: Path, starting_index: int, log_level: str) -> None:
-    """Hash every image of a complete collection and record the provenance hash."""
-
-    def action() -> int:
-        path = write_provenance(collection, starting_index)
-        document = read_json(path)
-        click.echo(f"Wrote {path}: {document['token_count']} images")
-        click.echo(f"Provenance hash: {document['provenance_hash']}")
-        return 0
-
-    run_command(ctx, log_level, action)
-
+from modules.cli.provenance import provenance_command
 
 if __name__ == "__main__":
-    main()
+    provenance_command()

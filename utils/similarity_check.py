@@ -1,68 +1,8 @@
-"""Report pairs of tokens that share at least K trait values (absent layers count as None)."""
+"""Report pairs of tokens that share at least K trait values (absent layers count as None).
 
-from pathlib import Path
+A thin shim over `modules.cli.similarity` (also `genecator similarity`)."""
 
-import click
-
-from modules.analysis_cli import (
-    collection_option,
-    combined_file_option,
-    report_option,
-    report_path,
-)
-from modules.cli_support import CONTEXT, log_level_option, run_command
-from modules.collection_reader import read_collection
-from modules.constants import SIMILAR_PAIRS as DEFAULT_REPORT
-from modules.similarity import (
-    SIMILARITY_COLUMNS,
-    find_similar,
-    similarity_document,
-    similarity_rows,
-    summary_lines,
-)
-from modules.table_files import write_report
-
-
-@click.command(context_settings=CONTEXT)
-@click.option(
-    "-k",
-    "--threshold",
-    type=click.IntRange(min=1),
-    required=True,
-    help="Report pairs sharing at least this many trait values.",
-)
-@collection_option
-@combined_file_option
-@report_option(DEFAULT_REPORT)
-@log_level_option
-@click.pass_context
-def main(
-    ctx: click.Context,
-    threshold: int,
-    collection: Path,
-    combined_file: Path | None,
-    output: Path | None,
-    log_level: str,
-) -> None:
-    """Find token pairs sharing >= K trait values; write them to a CSV or JSON report."""
-
-    def action() -> int:
-        tokens = read_collection(collection, combined_file)
-        result = find_similar(tokens, threshold)
-        path = report_path(output, collection, combined_file, DEFAULT_REPORT)
-        write_report(
-            path,
-            SIMILARITY_COLUMNS,
-            lambda: similarity_rows(result),
-            lambda: similarity_document(result),
-        )
-        for line in summary_lines(result, len(tokens)):
-            click.echo(line)
-        click.echo(f"Wrote {path}")
-        return 0
-
-    run_command(ctx, log_level, action)
-
+from modules.cli.similarity import similarity_command
 
 if __name__ == "__main__":
-    main()
+    similarity_command()

@@ -1,0 +1,276 @@
+"""`genecator generate` (and `python main.py`): options -> settings -> one run -> report."""
+
+import math
+import os
+from pathlib import Path
+from typing import get_args
+
+import click
+from tqdm import tqdm
+
+from modules.cli.support import (
+    CONTEXT,
+    config_option,
+    log_level_option,
+    ruler_option,
+    run_command,
+    traits_option,
+)
+from modules.constants import (
+    DEFAULT_BREAKER_THRESHOLD,
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_CHECKPOINT_EVERY,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_TRAIT_ATTEMPTS,
+    DEFAULT_NUM_TOKENS,
+    DEFAULT_OUTPUT,
+    DEFAULT_QUALITY,
+    DEFAULT_RETRY_DELAY,
+)
+from modules.run.nft_generator import generate
+from modules.settings import (
+    AnimatedFormat,
+    CacheLimits,
+    EncodeOptions,
+    GenerationSettings,
+    GifDither,
+    PngCompression,
+    StillFormat,
+    locate_inputs,
+)
+
+# --format names: jpeg is another name of jpg (files are written as .jpg).
+STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
+
+
+@click.command("generate", context_settings=CONTEXT)
+@click.option(
+    "-n",
+    "--num-nfts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_NUM_TOKENS,
+    show_default=True,
+    help="Number of tokens to generate (ids 1..N).",
+)
+@config_option
+@ruler_option
+@traits_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="Folder the collection is written to.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed for a reproducible collection [default: drawn and printed].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    help="Render processes [default: number of CPUs]. Output is identical for any value.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(STILL_FORMATS)),
+    default="png",
+    show_default=True,
+    help="Image format of still tokens (png is RGB when fully opaque, else RGBA).",
+)
+@click.option(
+    "--animated-format",
+    type=click.Choice(get_args(AnimatedFormat)),
+    help="Format of tokens with an animated layer [default: webp with --format webp, else gif].",
+)
+@click.option(
+    "--png-compression",
+    type=click.Choice(get_args(PngCompression)),
+    default="fast",
+    show_default=True,
+    help="PNG effort: fast (within a few % of Pillow's size, several times quicker), "
+    "balanced, small (slowest).",
+)
+@click.option("--webp-lossless", is_flag=True, help="Write WebP (still and animated) losslessly.")
+@click.option(
+    "--gif-duration",
+    type=click.IntRange(10, 655_350),
+    help="Milliseconds per frame of every animated token [default: the traits' own timing].",
+)
+@click.option(
+    "--gif-loop",
+    type=click.IntRange(0, 65_535),
+    help="Times animations loop, 0 = forever [default: the traits' own, else forever].",
+)
+@click.option(
+    "--gif-dither",
+    type=click.Choice(get_args(GifDither)),
+    default="none",
+    show_default=True,
+    help="Dithering when reducing GIF frames to their shared 256-colour palette.",
+)
+@click.option(
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=DEFAULT_QUALITY,
+    show_default=True,
+    help="Quality for jpg and webp output.",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_MEMORY_MB,
+    show_default=True,
+    help="MB of decoded layers each worker may cache.",
+)
+@click.option(
+    "--cache-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_SIZE,
+    show_default=True,
+    help="Decoded layers each worker may cache (0 disables).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ATTEMPTS,
+    show_default=True,
+    help="Random draws per token before choosing among the remaining combinations.",
+)
+@click.option(
+    "--max-trait-attempts",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_TRAIT_ATTEMPTS,
+    show_default=True,
+    help="Redraws of the other layers for one priority-trait combination.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan only: show capacity and the expected distribution, write nothing.",
+)
+@click.option("--force", is_flag=True, help="Replace a collection already in --output.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted run, or extend a finished collection to a larger -n.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHECKPOINT_EVERY,
+    show_default=True,
+    help="Record finished tokens' hashes after this many tokens.",
+)
+@click.option(
+    "--retry-delay",
+    type=click.FloatRange(0, 60),
+    callback=lambda ctx, param, value: _finite(param, value),
+    default=DEFAULT_RETRY_DELAY,
+    show_default=True,
+    help="Seconds before the first retry of a transient I/O error (doubling, 3 attempts).",
+)
+@click.option(
+    "--circuit-breaker-threshold",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BREAKER_THRESHOLD,
+    show_default=True,
+    help="Stop the run after this many consecutive token failures.",
+)
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="After a complete run, write preview.png (contact sheet) and report.html to --output.",
+)
+@click.option(
+    "--enable-performance-stats",
+    is_flag=True,
+    help="Print run statistics (cache, speed, failures, retries, circuit breaker) and add them "
+    "to collection_stats.json (which then differs from run to run).",
+)
+@log_level_option
+@click.pass_context
+def generate_command(
+    ctx: click.Context,
+    num_nfts: int,
+    config: Path | None,
+    ruler: Path | None,
+    traits: Path,
+    output: Path,
+    seed: int | None,
+    workers: int | None,
+    fmt: str,
+    animated_format: AnimatedFormat | None,
+    png_compression: PngCompression,
+    webp_lossless: bool,
+    gif_duration: int | None,
+    gif_loop: int | None,
+    gif_dither: GifDither,
+    quality: int,
+    max_memory: int,
+    cache_size: int,
+    max_attempts: int,
+    max_trait_attempts: int,
+    dry_run: bool,
+    force: bool,
+    resume: bool,
+    checkpoint_every: int,
+    retry_delay: float,
+    circuit_breaker_threshold: int,
+    preview: bool,
+    enable_performance_stats: bool,
+    log_level: str,
+) -> None:
+    """Generate a unique layered-trait collection with OpenSea metadata."""
+
+    if force and resume:
+        raise click.UsageError("--force starts over and --resume continues; choose one")
+
+    def action() -> int:
+        config_path, ruler_path = locate_inputs(config, ruler)
+        settings = GenerationSettings(
+            num_tokens=num_nfts,
+            config_path=config_path,
+            ruler_path=ruler_path,
+            traits_dir=traits,
+            output_dir=output,
+            seed=seed,
+            workers=workers or os.cpu_count() or 1,
+            encode=EncodeOptions(
+                fmt=STILL_FORMATS[fmt],
+                animated_fmt=animated_format,
+                quality=quality,
+                webp_lossless=webp_lossless,
+                gif_dither=gif_dither,
+                gif_duration=gif_duration,
+                gif_loop=gif_loop,
+                png_compression=png_compression,
+            ),
+            cache=CacheLimits(max_memory_mb=max_memory, cache_size=cache_size),
+            max_attempts=max_attempts,
+            max_trait_attempts=max_trait_attempts,
+            dry_run=dry_run,
+            force=force,
+            resume=resume,
+            checkpoint_every=checkpoint_every,
+            retry_delay=retry_delay,
+            breaker_threshold=circuit_breaker_threshold,
+            performance_stats=enable_performance_stats,
+            preview=preview,
+        )
+        with tqdm(total=num_nfts, unit="token", disable=dry_run or None) as bar:
+            report = generate(settings, on_progress=bar.update)
+        click.echo("\n".join(report.summary_lines()))
+        return report.exit_code
+
+    run_command(ctx, log_level, action)
+
+
+def _finite(param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", param=param)
+    return value

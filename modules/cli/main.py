@@ -1,0 +1,39 @@
+"""The `genecator` command: one group whose subcommands are the generator, the scanner, the
+validator and every collection tool of utils/."""
+
+import click
+
+from modules.cli.combine_metadata import combine_metadata_command
+from modules.cli.duplicates import duplicates_command
+from modules.cli.generate import generate_command
+from modules.cli.get_traits import get_traits_command
+from modules.cli.preview import preview_command
+from modules.cli.provenance import provenance_command
+from modules.cli.rarity import rarity_command
+from modules.cli.similarity import similarity_command
+from modules.cli.support import CONTEXT
+from modules.cli.update_cid import update_cid_command
+from modules.cli.validate import validate_command
+
+COMMANDS = (
+    generate_command,
+    get_traits_command,
+    validate_command,
+    rarity_command,
+    duplicates_command,
+    similarity_command,
+    combine_metadata_command,
+    update_cid_command,
+    provenance_command,
+    preview_command,
+)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="genecator")
+def genecator() -> None:
+    """Build unique layered-trait collections and check them before minting."""
+
+
+for command in COMMANDS:
+    genecator.add_command(command)

@@ -1,0 +1,101 @@
+"""The one place where errors become user text and exit codes (DESIGN.md §5)."""
+
+import logging
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from modules.constants import DEFAULT_TRAITS
+from modules.errors import GenecatorError
+from modules.run.report import EXIT_ERROR, EXIT_INTERRUPTED
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Characters that would split a message line or cannot be encoded: control characters,
+# line/paragraph separators and lone surrogates (undecodable bytes in file names).
+ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+logger = logging.getLogger("genecator")
+
+# Every command accepts -h as well as --help.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+config_option = click.option(
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path),
+    help="config.json to use [default: config.json, else config.sample.json].",
+)
+ruler_option = click.option(
+    "-r",
+    "--ruler",
+    type=click.Path(path_type=Path),
+    help="ruler.json with compatibility rules [default: ruler.json if present].",
+)
+traits_option = click.option(
+    "-t",
+    "--traits",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_TRAITS,
+    show_default=True,
+    help="Folder with one sub-folder of .png/.gif/.webp trait images per layer.",
+)
+log_level_option = click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="DEBUG also shows tracebacks.",
+)
+
+
+def printable(text: str) -> str:
+    """`text` as one printable line: escapes control characters, and shows a file name's
+    undecodable bytes as \\xNN (os.fsdecode keeps them as surrogates U+DC80..U+DCFF)."""
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in ESCAPED_CATEGORIES:
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log messages go through printable() too, so an odd file name cannot break stderr
+    (a traceback, appended after the message, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
+
+def run_command(ctx: click.Context, log_level: str, action: Callable[[], int]) -> None:
+    """Configure logging, run `action` and exit with its code; a GenecatorError becomes
+    one 'Error: …' line per problem and exit 1, with the traceback only at DEBUG."""
+    _configure_logging(log_level)
+    try:
+        code = action()
+    except GenecatorError as exc:
+        logger.debug("details", exc_info=True)
+        for problem in exc.problems:
+            click.echo(f"Error: {printable(problem)}", err=True)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo(
+            "Interrupted; files already written are complete: "
+            "run the same command with --resume to finish.",
+            err=True,
+        )
+        code = EXIT_INTERRUPTED
+    ctx.exit(code)
+
+
+def _configure_logging(log_level: str) -> None:
+    """logging.basicConfig, with messages made printable."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=log_level.upper(), handlers=[handler])

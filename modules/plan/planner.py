@@ -1,0 +1,134 @@
+"""Plan token combinations: weighted draws, rules, uniqueness and the similarity limit,
+with an exhaustive fallback so a feasible -n never fails or skips an id."""
+
+import logging
+import math
+import random
+from collections import Counter
+from itertools import accumulate
+from operator import itemgetter
+
+from modules.errors import CapacityError
+from modules.plan.capacity import Budget, BudgetExceeded, available_combos, count_completions
+from modules.plan.selection import (
+    Combo,
+    SelectionModel,
+    combo_probability,
+    draw_values,
+    weighted_index,
+)
+from modules.plan.trait_tracker import TraitTracker
+
+logger = logging.getLogger(__name__)
+
+
+class Planner:
+    """Draws one new combination per token from an explicit RNG; all state is in `rng`
+    and `tracker`, so a plan can be checkpointed and extended."""
+
+    def __init__(
+        self,
+        model: SelectionModel,
+        rng: random.Random,
+        tracker: TraitTracker,
+        max_attempts: int,
+        max_trait_attempts: int,
+    ) -> None:
+        self.model = model
+        self.rng = rng
+        self.tracker = tracker
+        self.max_attempts = max_attempts
+        # Redraws of the other layers for one priority combination; without priority
+        # layers a redraw is a whole new draw, counted by max_attempts alone.
+        self.rest_attempts = max_trait_attempts if model.priority else 1
+        self.failures: Counter[str] = Counter()
+        self._completions: dict[Combo, float] = {}
+        # Draws come in model.draw_order; a combo lists them in trait order.
+        order = model.draw_order
+        in_order = order == tuple(range(model.layer_count))
+        # with two or more layers out of order, itemgetter returns a tuple
+        self._as_combo = (
+            tuple if in_order else itemgetter(*map(order.index, range(model.layer_count)))
+        )
+
+    def plan(self, count: int) -> list[Combo]:
+        """The next `count` combinations, for token ids len(tracker)+1 onwards."""
+        return [self.next_combo() for _ in range(count)]
+
+    def next_combo(self) -> Combo:
+        combo = self._draw_new() or self._pick_remaining()
+        self.tracker.add(combo)
+        return combo
+
+    def _draw_new(self) -> Combo | None:
+        model = self.model
+        if not model.priority and model.similar_limit is None:
+            # nothing to draw first and no limit: an attempt is one draw of every layer
+            return self._draw_rest([], self.max_attempts)
+        for _ in range(self.max_attempts):
+            key: list[int] = []
+            if not draw_values(model, self.rng, model.priority_steps, key):
+                self.failures["rule_dead_end"] += 1
+            elif self._saturated(key):
+                self.failures["similar_limit"] += 1
+            elif combo := self._draw_rest(key, self.rest_attempts):
+                return combo
+        return None
+
+    def _draw_rest(self, key: list[int], attempts: int) -> Combo | None:
+        """Up to `attempts` draws of the non-priority layers after the priority values `key`."""
+        # bound once: without priority layers this loop runs every attempt of every token
+        model, rng, steps, as_combo = self.model, self.rng, self.model.rest_steps, self._as_combo
+        is_taken = self.tracker.is_taken
+        for _ in range(attempts):
+            values = key.copy()
+            if not draw_values(model, rng, steps, values):
+                self.failures["rule_dead_end"] += 1
+                continue
+            combo = as_combo(values)
+            if not is_taken(combo):
+                return combo
+            self.failures["duplicate"] += 1
+        return None
+
+    def _saturated(self, key: list[int]) -> bool:
+        """Whether the priority combination `key` can take no further token."""
+        limit = self.model.similar_limit
+        if limit is None:
+            return False
+        prefix = tuple(key)
+        used = self.tracker.similar_count(prefix)
+        return used >= limit or used >= self._completion_count(prefix)
+
+    def _completion_count(self, key: Combo) -> float:
+        if key not in self._completions:
+            prefix = dict(zip(self.model.priority, key, strict=True))
+            try:
+                count: float = count_completions(self.model, prefix, self.model.rest, Budget())
+            except BudgetExceeded:
+                count = math.inf
+            self._completions[key] = count
+        return self._completions[key]
+
+    def _pick_remaining(self) -> Combo:
+        """After max_attempts random draws failed: choose by weight among all combinations
+        still available (slow, but only near a saturated collection)."""
+        token = len(self.tracker) + 1
+        try:
+            combos = available_combos(self.model, self.tracker.can_add, Budget())
+        except BudgetExceeded:
+            msg = (
+                f"token {token}: no new combination found in {self.max_attempts} random draws "
+                "and too many remain to list; raise --max-attempts or lower -n"
+            )
+            raise CapacityError(msg) from None
+        if not combos:
+            msg = (
+                f"token {token}: every valid combination is used; only {token - 1} distinct "
+                "tokens are possible with these traits, rules and max_similar_combinations"
+            )
+            raise CapacityError(msg)
+        logger.debug("token %d: picked among %d remaining combinations", token, len(combos))
+        self.failures["exhaustive_pick"] += 1
+        weights = [combo_probability(self.model, combo) for combo in combos]
+        return combos[weighted_index(self.rng, list(accumulate(weights)))]

@@ -1,0 +1,118 @@
+"""OpenSea token metadata and the collection files: combined metadata, stats, rarity report."""
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modules.atomic_io import (
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_json,
+    write_json_array,
+)
+from modules.constants import COLLECTION_STATS, COMBINED_METADATA, MAX_RARITY, RARITY_REPORT
+from modules.load.spec import CollectionSpec
+from modules.plan.selection import ABSENT, Combo
+from modules.settings import EncodeOptions
+
+NONE_VALUE = "None"  # how an absent optional layer appears in reports
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One trait value's configured share (from the sampler's weights) and achieved share."""
+
+    trait_type: str
+    value: str
+    configured_percent: float
+    count: int
+    achieved_percent: float
+
+
+class MetadataManager:
+    """Builds each token's metadata from its combination; writes the collection files."""
+
+    def __init__(self, spec: CollectionSpec, options: EncodeOptions) -> None:
+        self.spec = spec
+        self.options = options
+
+    def is_animated(self, combo: Combo) -> bool:
+        return any(
+            value != ABSENT and layer.options[value].animated
+            for layer, value in zip(self.spec.layers, combo, strict=True)
+        )
+
+    def image_file(self, token_id: int, combo: Combo) -> str:
+        """The token's image file name: still and animated tokens have their own format."""
+        return f"{token_id}.{self.options.extension(self.is_animated(combo))}"
+
+    def token_metadata(self, token_id: int, combo: Combo) -> dict[str, Any]:
+        """OpenSea metadata: name, description, image URI and attributes in trait order."""
+        settings = self.spec.metadata
+        document: dict[str, Any] = {
+            "name": settings.name_template.format(name=settings.name, id=token_id),
+            "description": settings.description,
+            "image": f"ipfs://{settings.ipfs_cid}/{self.image_file(token_id, combo)}",
+            "attributes": [
+                {"trait_type": layer.name, "value": layer.options[value].name}
+                for layer, value in zip(self.spec.layers, combo, strict=True)
+                if value != ABSENT
+            ],
+        }
+        if settings.external_url:
+            document["external_url"] = settings.external_url.format(id=token_id)
+        return document
+
+    def share_rows(self, combos: Sequence[Combo]) -> list[ShareRow]:
+        """Configured vs achieved share of every value, absent layers included."""
+        rows = []
+        total = max(len(combos), 1)
+        for index, layer in enumerate(self.spec.layers):
+            counts = Counter(combo[index] for combo in combos)
+            present = layer.presence / MAX_RARITY
+            weight_sum = sum(option.weight for option in layer.options)
+            values = [
+                (o.name, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
+            ]
+            if layer.optional:
+                values.append((NONE_VALUE, 1 - present, ABSENT))
+            rows += [
+                ShareRow(layer.name, name, 100 * share, counts[key], 100 * counts[key] / total)
+                for name, share, key in values
+            ]
+        return rows
+
+    def write_collection_files(
+        self, output_dir: Path, metadata_dir: Path, combos: Sequence[Combo], stats: dict[str, Any]
+    ) -> None:
+        """combined_metadata.json (id order), collection_stats.json and rarity_report.csv."""
+        documents = (self.token_metadata(i, combo) for i, combo in enumerate(combos, start=1))
+        atomic_write(metadata_dir / COMBINED_METADATA, lambda f: write_json_array(f, documents))
+        rows = self.share_rows(combos)
+        traits: dict[str, dict[str, int]] = {}
+        for row in rows:
+            traits.setdefault(row.trait_type, {})[row.value] = row.count
+        atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
+        atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
+
+
+def rarity_csv(rows: Sequence[ShareRow]) -> bytes:
+    """The rarity report: one row per trait value, percentages with two decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["trait_type", "value", "configured_percent", "achieved_percent", "count"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.trait_type,
+                row.value,
+                f"{row.configured_percent:.2f}",
+                f"{row.achieved_percent:.2f}",
+                row.count,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,158 @@
+"""Render tokens in worker processes: small picklable jobs in, small results out."""
+
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from modules.atomic_io import atomic_write_bytes, atomic_write_json
+from modules.digests import sha256_hex
+from modules.errors import GenecatorError
+from modules.render.allocator import keep_freed_buffers
+from modules.render.image_processor import ImageProcessor
+from modules.resource_manager import FATAL_ERRNOS, ResourceManager
+from modules.settings import GenerationSettings
+
+# Jobs handed to a worker at a time: consecutive jobs share layer prefixes (see
+# ImageProcessor.prefixes), while small chunks keep both workers busy to the end.
+CHUNK = 8
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What a worker needs besides the job, sent once per worker: the run's settings and the
+    canvas size its spec fixed."""
+
+    run: GenerationSettings
+    image_size: tuple[int, int]
+
+    def new_processor(self) -> ImageProcessor:
+        """An empty layer cache within the run's limits."""
+        cache = self.run.cache
+        return ImageProcessor(cache.max_memory_mb, cache.cache_size)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One token: its id, layer files bottom first, image file name and metadata document."""
+
+    token_id: int
+    layer_files: tuple[Path, ...]
+    image_file: str
+    metadata: dict[str, Any]
+
+
+class TokenFailure(NamedTuple):
+    """Why a token was not written: one line for the user, a short reason to count by, and
+    `fatal` when later tokens would fail the same way (e.g. a full disk)."""
+
+    message: str
+    reason: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Outcome of one job: the image's hash when both files were written, else the failure."""
+
+    token_id: int
+    digest: str | None
+    failure: TokenFailure | None
+    retries: int
+    worker: int  # process id: the parent keeps each worker's latest running totals
+    worker_totals: dict[str, float]
+
+
+def render_token(
+    job: RenderJob,
+    settings: RenderSettings,
+    processor: ImageProcessor,
+    resources: ResourceManager,
+) -> RenderResult:
+    """Composite, encode and write one token's image, then its metadata (so a metadata
+    file always means the image is complete)."""
+    retries = resources.retries
+    digest = failure = None
+    try:
+        data = processor.render(job.layer_files, settings.image_size, settings.run.encode)
+        started = time.perf_counter()
+        # Not synced one by one: the parent syncs them all before it records their hashes
+        # (HashLedger.flush), and resume re-checks every token it has no record of.
+        resources.call(atomic_write_bytes, settings.run.image_dir / job.image_file, data, False)
+        metadata_path = settings.run.metadata_dir / f"{job.token_id}.json"
+        resources.call(atomic_write_json, metadata_path, job.metadata, False)
+        processor.stage_seconds["write"] += time.perf_counter() - started
+        digest = sha256_hex(data)
+    except OSError as exc:
+        where = exc.filename or settings.run.image_dir / job.image_file
+        reason = exc.strerror or type(exc).__name__
+        failure = TokenFailure(f"{where}: {reason}", reason, exc.errno in FATAL_ERRNOS)
+    except GenecatorError as exc:
+        failure = TokenFailure(str(exc), exc.reason)
+    return RenderResult(
+        token_id=job.token_id,
+        digest=digest,
+        failure=failure,
+        retries=resources.retries - retries,
+        worker=os.getpid(),
+        worker_totals=processor.running_totals(),
+    )
+
+
+def render_all(
+    jobs: Iterable[RenderJob],
+    settings: RenderSettings,
+    workers: int,
+    resources: ResourceManager,
+    processor: ImageProcessor,
+) -> Iterator[RenderResult]:
+    """Results in completion order; `workers == 1` renders in this process with
+    `processor`, otherwise each worker builds its own from `settings`."""
+    if workers == 1:
+        keep_freed_buffers(settings.image_size)
+        for job in jobs:
+            yield render_token(job, settings, processor, resources)
+        return
+    with _worker_context().Pool(workers, _init_worker, (settings, resources)) as pool:
+        yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=CHUNK)
+
+
+def start_worker_server() -> None:
+    """Start the process workers fork from now, so that it imports the rendering code while
+    this process loads and checks the inputs."""
+    _worker_context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    # forkserver (Python 3.14's default): workers fork from a server that imported the
+    # rendering code once, instead of each starting Python afresh; all state still comes from
+    # the initializer, nothing from the parent.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+# Per-worker-process state, set once by the pool initializer (never used in the parent).
+_worker: tuple[RenderSettings, ImageProcessor, ResourceManager] | None = None
+
+
+def _init_worker(settings: RenderSettings, resources: ResourceManager) -> None:
+    global _worker
+    # Ctrl-C is the parent's to handle: it stops handing out work and ends the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_buffers(settings.image_size)
+    _worker = (settings, settings.new_processor(), resources)
+
+
+def _render_in_worker(job: RenderJob) -> RenderResult:
+    if _worker is None:
+        msg = "render worker used before its initializer ran"
+        raise RuntimeError(msg)
+    settings, processor, resources = _worker
+    return render_token(job, settings, processor, resources)

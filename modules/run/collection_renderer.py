@@ -1,0 +1,166 @@
+"""Render the tokens a collection is missing: keep what earlier runs completed, fan the rest
+out to the pool, record hashes as checkpoints, stop cleanly on a signal, a full disk or a
+run of failures."""
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from modules.atomic_io import atomic_write_json
+from modules.load.spec import Layer
+from modules.plan.selection import ABSENT, Combo
+from modules.publish.checkpoint import HashLedger
+from modules.publish.metadata_manager import MetadataManager
+from modules.publish.output_folder import checked_write
+from modules.publish.token_verification import verify_tokens
+from modules.render.image_processor import ImageProcessor
+from modules.render.render_pool import RenderJob, RenderResult, RenderSettings, render_all
+from modules.resource_manager import CircuitBreaker, ResourceManager
+from modules.run.report import Report
+from modules.run.stop_signals import StopSignals
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int], None]
+# Progress is reported at most this often (seconds), not per token.
+PROGRESS_INTERVAL = 0.2
+
+
+class BatchedProgress:
+    """Passes finished-token counts on to a callback at most every PROGRESS_INTERVAL s."""
+
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+        self.pending = 0
+        self.last = time.perf_counter()
+
+    def add(self, tokens: int) -> None:
+        self.pending += tokens
+        if time.perf_counter() - self.last >= PROGRESS_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.callback(self.pending)
+            self.pending = 0
+        self.last = time.perf_counter()
+
+
+@dataclass
+class CollectionRenderer:
+    """One run's rendering, with the services it uses; `hashes` maps every finished token
+    id to its image's SHA-256."""
+
+    render_settings: RenderSettings
+    layers: tuple[Layer, ...]
+    metadata: MetadataManager
+    processor: ImageProcessor  # renders in this process with --workers 1
+    resources: ResourceManager
+    breaker: CircuitBreaker
+    ledger: HashLedger
+    report: Report
+    on_progress: ProgressCallback
+    hashes: dict[int, str] = field(default_factory=dict)
+
+    def run(self, combos: Sequence[Combo]) -> None:
+        """Render every planned token that is not complete on disk yet."""
+        started = time.perf_counter()
+        todo = self._verify_existing(combos)
+        self.report.reused = len(self.hashes)
+        self.on_progress(len(self.hashes))
+        try:
+            self._render(todo, combos)
+        finally:
+            self._write(self.ledger.flush)
+            self.report.seconds = time.perf_counter() - started
+
+    def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
+        """When resuming: keep the tokens already complete on disk (rewriting metadata that
+        no longer matches the config); return the ids to render."""
+        settings = self.render_settings.run
+        if not settings.resume:
+            return list(range(1, len(combos) + 1))
+        recorded = self.ledger.load()
+        metadata = self.metadata
+        found = verify_tokens(
+            (
+                (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo))
+                for i, combo in enumerate(combos, start=1)
+            ),
+            recorded,
+            settings.image_dir,
+            settings.metadata_dir,
+            self.render_settings.image_size,
+        )
+        for token_id in found.stale_metadata:
+            path = settings.metadata_dir / f"{token_id}.json"
+            document = metadata.token_metadata(token_id, combos[token_id - 1])
+            self._write(atomic_write_json, path, document)
+        self.report.metadata_rewritten = len(found.stale_metadata)
+        self.hashes = found.hashes
+        for token_id in self.hashes.keys() - recorded.keys():
+            self.ledger.add(token_id, self.hashes[token_id])
+        return found.todo
+
+    def _render(self, todo: list[int], combos: Sequence[Combo]) -> None:
+        # Neighbours in this order share their bottom layers (a prefix of the combination),
+        # which workers reuse; ids and output bytes do not depend on the order.
+        todo = sorted(todo, key=lambda token_id: combos[token_id - 1])
+        settings = self.render_settings.run
+        results = render_all(
+            self._jobs(todo, combos),
+            self.render_settings,
+            settings.workers,
+            self.resources,
+            self.processor,
+        )
+        progress = BatchedProgress(self.on_progress)
+        with StopSignals() as stop:
+            for count, result in enumerate(results, start=1):
+                self._record(result)
+                if count % settings.checkpoint_every == 0:
+                    self._write(self.ledger.flush)
+                progress.add(1)
+                if self._should_stop(result, stop):
+                    break
+        progress.flush()
+
+    def _record(self, result: RenderResult) -> None:
+        self.report.record(result.token_id, result.failure)
+        self.report.retries += result.retries
+        self.report.worker_totals[result.worker] = result.worker_totals
+        self.breaker.record(result.failure is None)
+        if result.digest is not None:
+            self.hashes[result.token_id] = result.digest
+            self.ledger.add(result.token_id, result.digest)
+        elif result.failure is not None:
+            logger.debug("token %d failed: %s", result.token_id, result.failure.message)
+
+    def _should_stop(self, result: RenderResult, stop: StopSignals) -> bool:
+        report = self.report
+        if result.failure is not None and result.failure.fatal:
+            report.fatal = result.failure.message
+        elif stop.requested:
+            report.interrupted = stop.requested
+        elif not self.breaker.allow():
+            report.stopped_early = True
+        return bool(report.fatal or report.interrupted or report.stopped_early)
+
+    def _jobs(self, todo: list[int], combos: Sequence[Combo]) -> Iterator[RenderJob]:
+        for token_id in todo:
+            combo = combos[token_id - 1]
+            files = tuple(
+                layer.options[value].file
+                for layer, value in zip(self.layers, combo, strict=True)
+                if value != ABSENT
+            )
+            yield RenderJob(
+                token_id,
+                files,
+                self.metadata.image_file(token_id, combo),
+                self.metadata.token_metadata(token_id, combo),
+            )
+
+    def _write(self, action: Callable[..., None], *args: object) -> None:
+        checked_write(self.resources, self.render_settings.run.output_dir, action, *args)

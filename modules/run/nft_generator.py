@@ -1,0 +1,151 @@
+"""One generation run, and the two calls the CLI, the studio and the cluster use:
+`plan(settings)` and `generate(settings, on_progress)`. A run plans (or resumes the saved
+plan), prepares the output, renders what is missing, publishes the collection files, writes
+the preview when asked, and logs the run."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from modules.analysis.preview import write_preview
+from modules.dependency_container import Container, build_container
+from modules.digests import json_sha256
+from modules.plan.selection import Combo
+from modules.publish.checkpoint import HashLedger, write_plan_state
+from modules.publish.output_folder import check_output_location, checked_write, prepare_output
+from modules.publish.provenance import provenance_document, write_provenance_document
+from modules.publish.run_log import append_run, utc_now
+from modules.render.render_pool import RenderSettings, start_worker_server
+from modules.run.collection_renderer import CollectionRenderer, ProgressCallback
+from modules.run.planning import Plan, make_plan
+from modules.run.report import Report
+from modules.settings import GenerationSettings
+
+logger = logging.getLogger(__name__)
+
+
+def plan(settings: GenerationSettings, services: Container | None = None) -> Plan:
+    """Every token's combination for `settings`, continuing a saved plan when resuming;
+    checks capacity and writes nothing."""
+    return NFTGenerator(services or build_container(settings), settings).plan()
+
+
+def generate(
+    settings: GenerationSettings,
+    on_progress: ProgressCallback | None = None,
+    services: Container | None = None,
+) -> Report:
+    """Plan and, unless a dry run, render what is missing and publish the collection;
+    `on_progress` gets the number of tokens finished since its last call."""
+    if services is None and settings.workers > 1 and not settings.dry_run:
+        start_worker_server()  # overlaps the workers' start-up with loading the inputs
+    return NFTGenerator(services or build_container(settings), settings).generate(on_progress)
+
+
+class NFTGenerator:
+    """Runs the pipeline for one settings object with the services of one container."""
+
+    def __init__(self, services: Container, settings: GenerationSettings) -> None:
+        self.services = services
+        self.settings = settings
+
+    def plan(self) -> Plan:
+        return make_plan(
+            self.services.config_manager.spec, self.services.trait_tracker, self.settings
+        )
+
+    def generate(self, on_progress: ProgressCallback | None = None) -> Report:
+        planned = self.plan()
+        report = Report(self.settings.num_tokens, planned.seed, planned.capacity, planned.redraws)
+        if self.settings.dry_run:
+            report.planned_only = True
+            report.shares = self.services.metadata_manager.share_rows(planned.combos)
+            return report
+        started_at = utc_now()
+        settings = self.settings
+        check_output_location(settings.output_dir, settings.traits_dir)
+        prepare_output(settings.output_dir, settings.force, settings.resume)
+        self._write(write_plan_state, settings.output_dir, planned.state)
+        renderer = self._renderer(planned, report, on_progress or (lambda _: None))
+        renderer.run(planned.combos)
+        if settings.performance_stats:  # opt-in: these figures differ from run to run
+            report.performance = report.statistics(self.services.circuit_breaker.status())
+        complete = report.done == len(planned.combos)
+        if complete:
+            self._publish(planned.combos, renderer, report)
+        self._log_run(planned, report, started_at)
+        if complete and settings.preview:
+            report.written_files += write_preview(settings.output_dir)
+        return report
+
+    def _renderer(
+        self, planned: Plan, report: Report, on_progress: ProgressCallback
+    ) -> CollectionRenderer:
+        services = self.services
+        return CollectionRenderer(
+            render_settings=RenderSettings(self.settings, planned.spec.image_size),
+            layers=planned.spec.layers,
+            metadata=services.metadata_manager,
+            processor=services.image_processor,
+            resources=services.resource_manager,
+            breaker=services.circuit_breaker,
+            ledger=HashLedger(self.settings.output_dir),
+            report=report,
+            on_progress=on_progress,
+        )
+
+    def _publish(self, combos: list[Combo], renderer: CollectionRenderer, report: Report) -> None:
+        """The collection files, written once every token exists."""
+        output, metadata, hashes = (
+            self.settings.output_dir,
+            self.services.metadata_manager,
+            renderer.hashes,
+        )
+        self._write(renderer.ledger.finish, hashes)
+        self._write(
+            metadata.write_collection_files,
+            output,
+            self.settings.metadata_dir,
+            combos,
+            self._stats(report),
+        )
+        images = [
+            (i, metadata.image_file(i, combo), hashes[i]) for i, combo in enumerate(combos, 1)
+        ]
+        self._write(write_provenance_document, output, provenance_document(images))
+
+    def _stats(self, report: Report) -> dict[str, Any]:
+        stats: dict[str, Any] = {
+            "capacity": {"count": report.capacity.count, "exact": report.capacity.exact},
+            "planning_redraws": dict(report.planning_failures),
+            "seed": report.seed,
+            "tokens": report.done,
+        }
+        if report.performance is not None:
+            stats["performance"] = report.performance
+        return stats
+
+    def _write(self, action: Callable[..., None], *args: object) -> None:
+        checked_write(self.services.resource_manager, self.settings.output_dir, action, *args)
+
+    def _log_run(self, planned: Plan, report: Report, started_at: str) -> None:
+        self._write(
+            append_run,
+            self.settings.output_dir,
+            {
+                "started": started_at,
+                "ended": utc_now(),
+                "duration_s": round(report.seconds, 3),
+                "seed": planned.seed,
+                "tokens_requested": report.requested,
+                "tokens_written": report.written,
+                "tokens_reused": report.reused,
+                "metadata_rewritten": report.metadata_rewritten,
+                "failures": report.failures_by_reason(),
+                "retries": report.retries,
+                "workers": self.settings.workers,
+                "fingerprint": json_sha256(planned.state.fingerprint),
+                "resumed": self.settings.resume,
+                "exit_code": report.exit_code,
+            },
+        )
