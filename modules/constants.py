@@ -4,6 +4,9 @@
 RARITY_WORDS = {"rare": 1, "legendary": 1, "uncommon": 3, "common": 5, "basic": 5}
 RARITY_DIGITS = {str(level): level for level in range(1, 6)}
 DEFAULT_OPTION_RARITY = 3
+# How reports show an absent optional layer. Absent is a state, never a value: in memory it
+# is ABSENT (-1) in a plan and None in analysis, so it never merges with an option named "None".
+ABSENT_LABEL = "None"
 MAX_RARITY = 5
 
 TRAIT_IMAGE_EXTENSIONS = (".png", ".gif", ".webp")

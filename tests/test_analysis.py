@@ -193,6 +193,16 @@ def test_similarity_counts_planted_pairs(tmp_path: Path, threshold: int, expecte
         assert pair.shared == (("B", "b2"), ("D", "None"))
 
 
+def test_an_absent_trait_never_matches_an_option_named_none(tmp_path: Path) -> None:
+    rows = [{"A": "a1", "B": "None"}, {"A": "a1"}, {"A": "a1"}]
+    tokens = read_tokens(write_tokens(tmp_path, rows) / "metadata")
+
+    pairs = {(p.first, p.second): p.shared for p in find_similar(tokens, 1).pairs}
+
+    assert pairs[(1, 2)] == (("A", "a1"),)  # B = "None" is a value; token 2 has no B
+    assert pairs[(2, 3)] == (("A", "a1"), ("B", "None"))  # both absent: shown as "None"
+
+
 def naive(vectors: list[tuple[int, ...]], k: int) -> set[tuple[int, int, tuple[int, ...]]]:
     return {
         (a, b, tuple(p for p in range(len(vectors[a])) if vectors[a][p] == vectors[b][p]))

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from modules.analysis.collection_reader import Token, trait_types
 
 TRAIT_COUNT = "meta_trait:trait_count"
-ABSENT = None  # a missing trait: its own value, never equal to a real value such as "None"
 
 Features = tuple[str | int | None, ...]
 
@@ -44,11 +43,12 @@ class Rarity:
 
 
 def features(tokens: Sequence[Token], types: Sequence[str]) -> list[Features]:
-    """Each token's value for every trait type (ABSENT when missing), then its trait count."""
+    """Each token's value for every trait type (None when absent, so never equal to a value
+    named "None"), then its trait count."""
     table = []
     for token in tokens:
         traits = token.traits
-        table.append((*(traits.get(name, ABSENT) for name in types), len(traits)))
+        table.append((*(traits.get(name) for name in types), len(traits)))
     return table
 
 

@@ -1,7 +1,8 @@
 """Pairs of tokens that share at least K trait values, found without comparing every pair.
 
-An absent optional layer counts as the value "None": two tokens without a hat look alike
-there, and rarity_report.csv and the rarity scores treat absence the same way.
+An absent optional layer counts as a value of its own: two tokens without a hat look alike
+there (reported as "None", as in rarity_report.csv), but not like a token whose hat is an
+option named "None".
 
 Method: a pair sharing >= K of T values agrees completely on some "key" set of positions.
 - K-subsets: every K-subset of the T positions is a key; a pair is found exactly in the
@@ -20,9 +21,9 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from modules.analysis.collection_reader import Token, trait_types
+from modules.constants import ABSENT_LABEL
 from modules.errors import CollectionError
 
-ABSENT = "None"
 # Above this many K-subsets, the pigeonhole blocks do less bucketing work.
 MAX_SUBSET_KEYS = 256
 
@@ -69,7 +70,8 @@ def find_similar(tokens: Sequence[Token], threshold: int) -> Similarity:
     vectors, names = encode(tokens, types)
     ids = [token.token_id for token in tokens]
     labels = [
-        [(name, value) for value in values] for name, values in zip(types, names, strict=True)
+        [(name, ABSENT_LABEL if value is None else value) for value in values]
+        for name, values in zip(types, names, strict=True)
     ]
     found = [
         SimilarPair(ids[a], ids[b], tuple([labels[p][vectors[a][p]] for p in shared]))
@@ -79,16 +81,18 @@ def find_similar(tokens: Sequence[Token], threshold: int) -> Similarity:
     return Similarity(threshold, types, found)
 
 
-def encode(tokens: Sequence[Token], types: Sequence[str]) -> tuple[list[Vector], list[list[str]]]:
+def encode(
+    tokens: Sequence[Token], types: Sequence[str]
+) -> tuple[list[Vector], list[list[str | None]]]:
     """Each token as a tuple of small ints per trait type (ints compare faster than strings);
-    `names[position][code]` turns a code back into its value."""
-    codes: list[dict[str, int]] = [{} for _ in types]
+    `names[position][code]` turns a code back into its value (None: absent)."""
+    codes: list[dict[str | None, int]] = [{} for _ in types]
     vectors = []
     for token in tokens:
         traits = token.traits
         vectors.append(
             tuple(
-                table.setdefault(traits.get(name, ABSENT), len(table))
+                table.setdefault(traits.get(name), len(table))
                 for name, table in zip(types, codes, strict=True)
             )
         )

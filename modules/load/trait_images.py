@@ -88,11 +88,12 @@ def inspect_trait_image(path: Path, expected_size: tuple[int, int] | None = None
     with _opened(path, expected_size) as image:
         sixteen_bit = any(";16" in str(tile.args) for tile in getattr(image, "tile", []))
         header, orientation = image.size, 1
-        durations, alphas = [], []
+        durations: list[int] = []
+        alphas: list[int] = []
         for frame in _loaded_frames(path, image):
             orientation = orientation if durations else _orientation(image)
             durations.append(_duration(frame))
-            alphas += frame.convert("RGBA").getchannel("A").getextrema()
+            alphas += alpha_extrema(frame.convert("RGBA"))
         return TraitImageInfo(
             size=header[::-1] if orientation in SWAPPING else header,
             mode=image.mode,
@@ -277,6 +278,15 @@ def _orientation(image: Image.Image) -> int:
 
 def _duration(frame: Image.Image) -> int:
     return int(frame.info.get("duration") or DEFAULT_FRAME_MS)
+
+
+def alpha_extrema(image: Image.Image) -> tuple[int, int]:
+    """The lowest and highest alpha of an image with an 8-bit alpha band (Pillow's types
+    allow floats, for 32-bit bands)."""
+    low, high = image.getchannel("A").getextrema()
+    if not isinstance(low, int) or not isinstance(high, int):
+        raise TypeError(f"alpha band extrema {low!r}, {high!r} are not 8-bit values")
+    return low, high
 
 
 def visible_share(path: Path) -> float:

@@ -6,7 +6,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -174,7 +174,11 @@ def schema_problems(document: Any, schema_name: str, label: str) -> list[str]:
 
 
 def _describe(error: ValidationError) -> str:
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    if (
+        error.validator == "additionalProperties"
+        and isinstance(error.instance, dict)
+        and isinstance(error.schema, Mapping)
+    ):
         known = error.schema.get("properties", {})
         unknown = sorted(key for key in error.instance if key not in known)
         return "; ".join(f"unknown key '{key}'{did_you_mean(key, known)}" for key in unknown)

@@ -14,12 +14,16 @@ from modules.atomic_io import (
     atomic_write_json,
     write_json_array,
 )
-from modules.constants import COLLECTION_STATS, COMBINED_METADATA, MAX_RARITY, RARITY_REPORT
+from modules.constants import (
+    ABSENT_LABEL,
+    COLLECTION_STATS,
+    COMBINED_METADATA,
+    MAX_RARITY,
+    RARITY_REPORT,
+)
 from modules.load.spec import CollectionSpec
 from modules.plan.selection import ABSENT, Combo
 from modules.settings import EncodeOptions
-
-NONE_VALUE = "None"  # how an absent optional layer appears in reports
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class MetadataManager:
                 (o.name, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
             ]
             if layer.optional:
-                values.append((NONE_VALUE, 1 - present, ABSENT))
+                values.append((ABSENT_LABEL, 1 - present, ABSENT))
             rows += [
                 ShareRow(layer.name, name, 100 * share, counts[key], 100 * counts[key] / total)
                 for name, share, key in values

@@ -6,6 +6,7 @@ from typing import assert_never
 
 from PIL import Image
 
+from modules.load.trait_images import alpha_extrema
 from modules.render.png_encoder import encode_png
 from modules.settings import EncodeOptions
 
@@ -51,7 +52,7 @@ def encode_animation(
             lossless=options.webp_lossless,
         )
         return buffer.getvalue()
-    transparent = any(f.getchannel("A").getextrema()[0] < GIF_ALPHA_CUTOFF for f in frames)
+    transparent = any(alpha_extrema(f)[0] < GIF_ALPHA_CUTOFF for f in frames)
     palette = shared_palette(frames, reserve_transparent=transparent)
     paletted = [_to_palette(f, palette, transparent, DITHERS[options.gif_dither]) for f in frames]
     extra = {"transparency": 255, "disposal": 2} if transparent else {"disposal": 1}

@@ -212,4 +212,5 @@ def _loop(animated: Sequence[CachedLayer], options: EncodeOptions) -> int:
     if options.gif_loop is not None:
         return options.gif_loop
     loops = {layer.loop for layer in animated}
-    return loops.pop() if len(loops) == 1 and None not in loops else 0
+    loop = loops.pop() if len(loops) == 1 else None
+    return loop if loop is not None else 0

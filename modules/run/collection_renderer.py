@@ -22,7 +22,7 @@ from modules.run.stop_signals import StopSignals
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int], None]
+ProgressCallback = Callable[[int], object]  # what it returns is ignored (tqdm's update)
 # Progress is reported at most this often (seconds), not per token.
 PROGRESS_INTERVAL = 0.2
 
