@@ -203,6 +203,13 @@ FORMAT_CHANGES = {
 }
 
 
+def test_an_animated_format_change_names_only_the_animated_format(inputs):
+    saved = inputs(ANIMATED_GIF)  # png stills: gif animations need no quality, webp ones do
+    current = inputs(ANIMATED_GIF, {"animated_fmt": "webp"})
+    assert differing(saved, current) == {"animated_format", "quality", "webp_lossless"}
+    assert refused(saved, current) == (refusal(INPUT_NAMES["animated_format"]),)
+
+
 @pytest.mark.parametrize("case", list(FORMAT_CHANGES))
 def test_a_format_change_names_only_the_format(case, inputs):
     context, fmt = FORMAT_CHANGES[case]

@@ -234,12 +234,36 @@ def images_at_least(out: Path, count: int) -> Callable[[], bool]:
     return lambda: image_count(out) >= count
 
 
-# (kill point, kill the resume too at this many images, extra args of the resume)
+def images_and_chunk(out: Path, count: int) -> Callable[[], bool]:
+    """`count` images and a ledger chunk: images run ahead of the results the parent has
+    recorded, so the images alone do not mean a chunk was written."""
+    chunks = out / checkpoint.LEDGER_DIR
+    return lambda: image_count(out) >= count and any(chunks.glob(checkpoint.CHUNK_FILES))
+
+
+def assert_ledger_matches_images(out: Path) -> dict[str, str]:
+    """Every ledger chunk maps token ids to the SHA-256 of that token's image as it is on
+    disk (a chunk is written only once the files it vouches for are); returns them all."""
+    recorded: dict[str, str] = {}
+    for chunk in sorted((out / checkpoint.LEDGER_DIR).glob(checkpoint.CHUNK_FILES)):
+        for token_id, digest in json.loads(chunk.read_text())["images"].items():
+            where = f"{chunk.name}: token {token_id}"
+            assert 1 <= int(token_id) <= COUNT, where
+            assert re.fullmatch(r"[0-9a-f]{64}", digest), where
+            image = out / "image" / f"{token_id}.png"
+            assert image.is_file(), f"{where}: no image"
+            assert hashlib.sha256(image.read_bytes()).hexdigest() == digest, where
+            recorded[token_id] = digest
+    return recorded
+
+
+# (kill point, wait for a ledger chunk too, kill the resume too at this many images, extra
+# args of the resume)
 KILL_SCENARIOS = {
-    "plan-written": ("plan", None, ("--seed", SEED, "--workers", "1")),
-    "5-images-resume-without-seed": (5, None, ("--workers", "2")),
-    "30-images-and-resume-killed-at-55": (30, 55, ("--seed", SEED, "--workers", "2")),
-    "79-images": (COUNT - 1, None, ("--seed", SEED, "--workers", "2")),
+    "plan-written": ("plan", False, None, ("--seed", SEED, "--workers", "1")),
+    "5-images-resume-without-seed": (5, False, None, ("--workers", "2")),
+    "30-images-and-a-chunk-resume-killed-at-55": (30, True, 55, ("--seed", SEED, "--workers", "2")),
+    "79-images": (COUNT - 1, False, None, ("--seed", SEED, "--workers", "2")),
 }
 
 
@@ -248,25 +272,30 @@ KILL_SCENARIOS = {
 def test_resume_after_sigkill_equals_uninterrupted_run(
     scenario, project, reference, tmp_path, processes
 ):
-    kill_at, kill_resume_at, resume_args = KILL_SCENARIOS[scenario]
+    kill_at, with_chunk, kill_resume_at, resume_args = KILL_SCENARIOS[scenario]
     out = tmp_path / "out"
     args = ("-n", str(COUNT), "--checkpoint-every", "7")
     proc = start(processes, project, out, *args, "--seed", SEED, "--workers", "2")
     if kill_at == "plan":
         status = kill_when(proc, plan_written(out), "the plan was written")
+    elif with_chunk:
+        ready = images_and_chunk(out, kill_at)
+        status = kill_when(proc, ready, f"{kill_at} images and a hash chunk existed")
     else:
         status = kill_when(proc, images_at_least(out, kill_at), f"{kill_at} images existed")
     if kill_at != COUNT - 1:  # the last kill point may come after the run ended
         assert status == -signal.SIGKILL
         assert not (out / RUN_LOG).exists()
-    if kill_at == 30:  # at least 7 of the 30 tokens were reported, so a chunk was recorded
-        assert list((out / "checkpoint").glob("hashes-*.json"))
+    recorded = assert_ledger_matches_images(out)
+    if with_chunk:  # a chunk existed at the kill, and only a finished run removes chunks
+        assert recorded
     assert_only_complete_files(out, reference)
 
     if kill_resume_at is not None:
         proc = start(processes, project, out, *args, *resume_args, "--resume")
         ready = images_at_least(out, kill_resume_at)
         assert kill_when(proc, ready, f"{kill_resume_at} images") == -signal.SIGKILL
+        assert assert_ledger_matches_images(out).items() >= recorded.items()
         assert_only_complete_files(out, reference)
 
     result = generate(project, out, *args, *resume_args, "--resume")

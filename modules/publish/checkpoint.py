@@ -83,8 +83,11 @@ def fingerprint(spec: CollectionSpec, settings: GenerationSettings, seed: int) -
 def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir: Path) -> None:
     """Refuse to resume when any input differs, naming what changed and how to start over."""
     differs = {key for key in INPUT_NAMES if saved.get(key) != current[key]}
-    if "format" in differs:  # these count or not depending on the format
+    # These count or not depending on the formats, so a format change alone changes them too.
+    if "format" in differs:
         differs -= {"quality", "webp_lossless", "animated_format", "png_compression"}
+    elif "animated_format" in differs:
+        differs -= {"quality", "webp_lossless"}
     changed = [name for key, name in INPUT_NAMES.items() if key in differs]
     if changed:
         msg = (
