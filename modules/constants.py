@@ -9,7 +9,8 @@ DEFAULT_OPTION_RARITY = 3
 ABSENT_LABEL = "None"
 MAX_RARITY = 5
 
-TRAIT_IMAGE_EXTENSIONS = (".png", ".gif", ".webp")
+# .jpg/.jpeg layers are opaque (JPEG has no alpha): fine for backgrounds.
+TRAIT_IMAGE_EXTENSIONS = (".png", ".gif", ".webp", ".jpg", ".jpeg")
 # Folder names that mean "the bottom layer" when get_traits picks a default order.
 BACKGROUND_NAMES = ("background", "backgrounds", "bg")
 

@@ -12,18 +12,18 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from modules.load.spec import CollectionSpec, Layer, MetadataSettings, Rule, TraitOption
+from modules.load.spec import CollectionSpec, Layer, MetadataSettings, Part, Rule, TraitOption
 from modules.plan.planner import Planner
 from modules.plan.selection import ABSENT, SelectionModel, model_from_spec
 from modules.plan.trait_tracker import TraitTracker
 
 MAX_PRESENCE = 5
-METADATA = MetadataSettings("x", "", "{name} #{id}", None, "cid")
+METADATA = MetadataSettings("x", "", "{name} #{id}", None, "ipfs://cid/")
 
 
 def make_layer(index: int, weights: Sequence[int], presence: int = MAX_PRESENCE) -> Layer:
     options = tuple(
-        TraitOption(f"L{index}o{i}", Path(f"L{index}o{i}.png"), weight)
+        TraitOption(f"L{index}o{i}", (Part(Path(f"L{index}o{i}.png")),), weight)
         for i, weight in enumerate(weights)
     )
     return Layer(f"L{index}", options, presence)

@@ -211,7 +211,7 @@ def animated_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = {
         "trait_order": ["Background", "Eyes", "Hat"],
         "image_size": list(SIZE),
-        "ipfs_cid": "cid",
+        "ipfs_cid": "bafybeihmephpamjr3jhyxqgkuffq4ryzwykk3r54yh4c4pazup3vo6tthy",
         "traits": {
             "Background": {
                 "options": [
@@ -253,7 +253,10 @@ def test_mixed_collection_names_each_token_by_its_kind(animated_project):
         values = {a["value"] for a in metadata["attributes"]}
         animated = bool(values & {"Blink", "Spin"})
         name = f"{token_id}.{'gif' if animated else 'png'}"
-        assert metadata["image"] == f"ipfs://cid/{name}"
+        assert (
+            metadata["image"]
+            == f"ipfs://bafybeihmephpamjr3jhyxqgkuffq4ryzwykk3r54yh4c4pazup3vo6tthy/{name}"
+        )
         assert (
             "animation_url" not in metadata
         )  # OpenSea's animation_url takes video/3D/HTML, not GIF

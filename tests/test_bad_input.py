@@ -319,15 +319,10 @@ CASES = [
     gen("truncated-png", put(GREY, noise_png()[:60]), f"{GREY}: cannot decode it", "re-export it"),
     gen("text-named-png", put(GREY, b"hello"), f"{GREY}: not an image Pillow can read; re-export"),
     gen(
-        "jpeg-named-png",
-        put_image(GREY, Image.new("RGB", (8, 8)), "JPEG"),
-        f"{GREY}: is a JPEG file, not PNG, GIF or WebP; re-export it as PNG",
-    ),
-    gen(
         "cmyk-jpeg-named-png",
         put_image(GREY, Image.new("CMYK", (8, 8)), "JPEG"),
-        f"{GREY}: is a JPEG file",
-        "re-export it as PNG",
+        f"{GREY}: colour mode CMYK is not supported",
+        "save it as an 8-bit RGBA PNG",
     ),
     gen("psd-named-png", put(GREY, b"8BPS" + bytes(40)), f"{GREY}: is a Photoshop (PSD) file"),
     gen(

@@ -74,7 +74,7 @@ def showcase_config() -> dict[str, Any]:
     """BASIC_LAYERS with an optional Hat (40 %): 3 * 2 * (2 + 1) = 18 tokens."""
     config = config_for(
         BASIC_LAYERS,
-        ipfs_cid="QmCid",
+        ipfs_cid="QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
         metadata={
             "name": "Critters",
             "description": "Tiny critters",
@@ -462,7 +462,10 @@ def test_metadata_is_opensea_shaped(showcase: Path) -> None:
         assert set(document) == {"name", "description", "image", "attributes", "external_url"}
         assert document["name"] == f"Critters #{token_id}"
         assert document["description"] == "Tiny critters"
-        assert document["image"] == f"ipfs://QmCid/{token_id}.png"
+        assert (
+            document["image"]
+            == f"ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG/{token_id}.png"
+        )
         assert document["external_url"] == f"https://example.com/t/{token_id}"
         types = [attribute["trait_type"] for attribute in document["attributes"]]
         assert types in (LAYER_NAMES, LAYER_NAMES[:2])

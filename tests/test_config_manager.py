@@ -61,7 +61,7 @@ def test_valid_config_loads_layers_weights_and_presence(make_project: Project) -
         BASIC_LAYERS,
         priority_traits=["Body"],
         max_similar_combinations=2,
-        ipfs_cid="QmCid",
+        ipfs_cid="QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
         metadata={"name": "Critters", "description": "Tiny", "name_template": "{name} no. {id}"},
     )
     config["traits"]["Hat"]["rarity"] = 2
@@ -92,7 +92,7 @@ def test_valid_config_loads_layers_weights_and_presence(make_project: Project) -
     assert spec.metadata.name == "Critters"
     assert spec.metadata.description == "Tiny"
     assert spec.metadata.name_template == "{name} no. {id}"
-    assert spec.metadata.ipfs_cid == "QmCid"
+    assert spec.metadata.base_uri == "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG/"
 
 
 def test_defaults_when_optional_fields_are_absent(make_project: Project) -> None:
@@ -100,7 +100,7 @@ def test_defaults_when_optional_fields_are_absent(make_project: Project) -> None
 
     assert spec.max_similar == 1
     assert spec.priority_layers == ()
-    assert spec.metadata.ipfs_cid == "your-ipfs-cid-here"
+    assert spec.metadata.base_uri == "ipfs://your-ipfs-cid-here/"
     assert spec.metadata.name_template == "{name} #{id}"
     assert spec.metadata.external_url is None
 
@@ -264,7 +264,8 @@ def test_option_without_file_tries_png_and_gif(make_project: Project) -> None:
     root = make_project(BASIC_LAYERS, config)
 
     assert problems(root) == [
-        f"{hat_option(1)}: no file Crwn.png or Crwn.gif or Crwn.webp in {root / 'traits' / 'Hat'}"
+        f"{hat_option(1)}: no file Crwn.png (or Crwn.gif, Crwn.webp, Crwn.jpg, Crwn.jpeg) in "
+        f"{root / 'traits' / 'Hat'}"
         "; did you mean 'Crown.png'?"
     ]
 

@@ -72,7 +72,7 @@ class SolidProcessor(ImageProcessor):
         super().__init__(1, 1)
         self.rendered = 0
 
-    def render(self, layer_files: Sequence[Path], size: tuple[int, int], options: T) -> bytes:
+    def render(self, layer_files: Sequence[Path], *args: object) -> bytes:
         self.rendered += 1
         return b"not really a png"
 
@@ -108,8 +108,8 @@ def test_the_planner_records_tokens_in_the_given_tracker(settings):
 class StampedMetadata(MetadataManager):
     """Adds a field to every token's metadata."""
 
-    def token_metadata(self, token_id: int, combo: Combo) -> dict[str, Any]:
-        return {**super().token_metadata(token_id, combo), "stamp": f"fake-{token_id}"}
+    def token_metadata(self, token_id: int, combo: Combo, seed: int) -> dict[str, Any]:
+        return {**super().token_metadata(token_id, combo, seed), "stamp": f"fake-{token_id}"}
 
 
 def test_token_metadata_comes_from_the_given_metadata_manager(settings):

@@ -31,7 +31,7 @@ def project(tmp_path_factory) -> Path:
         "image_size": [SIZE, SIZE],
         "priority_traits": ["Body", "Eyes"],
         "max_similar_combinations": 4,
-        "ipfs_cid": "bafytestcid",
+        "ipfs_cid": "bafybeia336rztjsnz5q6hsl66j2dpcaijplmj7tspddzaeie7475wpwehe",
         "traits": traits,
     }
     rules = [
@@ -102,7 +102,10 @@ def test_images_match_their_metadata_and_rules_hold(project):
         assert [a["trait_type"] for a in metadata["attributes"]] == [
             name for name in LAYERS if name in values
         ]
-        assert metadata["image"] == f"ipfs://bafytestcid/{token_id}.png"
+        assert (
+            metadata["image"]
+            == f"ipfs://bafybeia336rztjsnz5q6hsl66j2dpcaijplmj7tspddzaeie7475wpwehe/{token_id}.png"
+        )
         assert not (values["Body"] == "Body0" and "Hat" in values)
         assert values["Mouth"] != "Mouth5"
         assert not (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from modules.errors import CheckpointMismatchError
-from modules.load.spec import CollectionSpec, TraitOption
+from modules.load.spec import CollectionSpec, Part, TraitOption
 from modules.publish import checkpoint
 from modules.publish.checkpoint import INPUT_NAMES, check_fingerprint
 from modules.settings import CacheLimits, EncodeOptions, GenerationSettings
@@ -72,17 +72,17 @@ def spec_for(knobs: dict[str, Any]) -> CollectionSpec:
 
     def located(option: TraitOption) -> TraitOption:
         target = option.name == TARGET
-        return replace(
-            option,
-            file=TRAITS / option.file,
+        part = Part(
+            TRAITS / option.file,
             digest=knobs["digest"] if target else option.name.ljust(64, "-"),
             durations=(100, 100) if target and knobs["animated"] else (0,),
         )
+        return replace(option, parts=(part,))
 
     layers = tuple(
         replace(layer, options=tuple(map(located, layer.options))) for layer in spec.layers
     )
-    return replace(spec, layers=layers)
+    return replace(spec, layers=layers, traits_dir=TRAITS)
 
 
 def settings_for(knobs: dict[str, Any]) -> GenerationSettings:

@@ -131,7 +131,7 @@ def outcome(
 
 
 def check_spec(spec: CollectionSpec, traits: Path) -> None:
-    """What later stages rely on: integer sizes and weights, files inside traits/, and
+    """What later stages rely on: integer sizes, finite positive weights, files inside traits/, and
     names that can be written as UTF-8 JSON."""
     assert all(type(v) is int and v > 0 for v in spec.image_size)
     assert type(spec.max_similar) is int
@@ -141,14 +141,16 @@ def check_spec(spec: CollectionSpec, traits: Path) -> None:
         meta.description,
         meta.name_template,
         meta.external_url or "",
-        meta.ipfs_cid,
+        meta.base_uri,
     ]
     for layer in spec.layers:
         names.append(layer.name)
         for option in layer.options:
             names.append(option.name)
-            assert type(option.weight) is int
-            assert option.file.resolve().is_relative_to(traits.resolve())
+            assert type(option.weight) in (int, float)
+            assert 0 < option.weight < math.inf
+            for part in option.parts:
+                assert part.file.resolve().is_relative_to(traits.resolve())
     json_bytes(names)  # raises on a string that no file can hold
 
 

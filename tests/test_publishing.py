@@ -46,7 +46,7 @@ def test_resume_applies_changed_metadata_settings_without_rendering(make_project
     images = {p.name: p.read_bytes() for p in (root / "output" / "image").iterdir()}
     config = json.loads((root / "config.json").read_text())
     config["metadata"] = {"name": "Renamed", "description": "Now with a description."}
-    config["ipfs_cid"] = "bafynewcid"
+    config["ipfs_cid"] = "bafybeifanx5xkvl2ye74mlhbopticzytaji4wgv72xbzzdoziq5snn7nyq"
     (root / "config.json").write_text(json.dumps(config))
 
     result = CliRunner().invoke(cli, [*base, "--resume"])
@@ -60,4 +60,7 @@ def test_resume_applies_changed_metadata_settings_without_rendering(make_project
             (root / "output" / "metadata" / f"{token_id}.json").read_text()
         )
         assert document["name"] == f"Renamed #{token_id}"
-        assert document["image"] == f"ipfs://bafynewcid/{token_id}.png"
+        assert (
+            document["image"]
+            == f"ipfs://bafybeifanx5xkvl2ye74mlhbopticzytaji4wgv72xbzzdoziq5snn7nyq/{token_id}.png"
+        )

@@ -58,7 +58,7 @@ def write_project(root: Path) -> Path:
         "image_size": [SIZE, SIZE],
         "priority_traits": ["Body", "Eyes"],
         "max_similar_combinations": 6,
-        "ipfs_cid": "bafyresume",
+        "ipfs_cid": "bafybeifihiytedmsdoeiush2l3oqws22fgme3zxjnp33rld5fg5ansxwcy",
         "traits": traits,
     }
     rules = [

@@ -1,8 +1,5 @@
 """Point every token's image (and animation_url) at a new IPFS CID, keeping `ipfs://` URIs."""
 
-import base64
-import binascii
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,35 +8,17 @@ from modules.analysis.combined_metadata import write_combined_metadata
 from modules.analysis.table_files import write_output
 from modules.atomic_io import json_bytes
 from modules.errors import CollectionError, ConfigError
+from modules.load.ipfs_uri import cid_problem
 
 URI_FIELDS = ("image", "animation_url")
-CIDV0 = re.compile(r"^Qm[1-9A-HJ-NP-Za-km-z]{44}$")  # base58btc of a sha2-256 multihash
-CIDV1_BASE32 = re.compile(r"^b[a-z2-7]{58,120}$")  # multibase 'b' = base32, lower case
-CID_VERSION_1 = 1
 
 
 def check_cid(cid: str) -> str:
     """`cid` when it is a CIDv0 (Qm…) or a base32 CIDv1 (b…), else an error saying why."""
-    if cid.startswith("ipfs://") or "/" in cid:
-        msg = f"--cid {cid!r}: pass the bare CID (e.g. bafy…), without ipfs:// or a path"
-        raise ConfigError(msg)
-    if CIDV0.match(cid) or (CIDV1_BASE32.match(cid) and _cidv1_version(cid) == CID_VERSION_1):
-        return cid
-    msg = (
-        f"--cid {cid!r}: not a valid IPFS CID; expected a CIDv0 ('Qm' and 44 base58 characters) "
-        "or a CIDv1 in lower-case base32 ('b…', e.g. bafybei…, 59 or more characters)"
-    )
-    raise ConfigError(msg)
-
-
-def _cidv1_version(cid: str) -> int | None:
-    """The first byte of the decoded CID, which is the CID version for a CIDv1."""
-    body = cid[1:].upper()
-    try:
-        raw = base64.b32decode(body + "=" * (-len(body) % 8))
-    except binascii.Error:
-        return None
-    return raw[0] if raw else None
+    problem = cid_problem(cid)
+    if problem is not None:
+        raise ConfigError(f"--cid {cid!r}: {problem}")
+    return cid
 
 
 def update_cid(metadata_dir: Path, cid: str) -> int:

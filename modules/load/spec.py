@@ -1,38 +1,90 @@
 """The frozen, validated description of a collection that every later stage reads."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from modules.constants import MAX_RARITY
 
+# How a part is drawn onto what lies below it (the W3C compositing blend modes by name).
+BlendMode = Literal[
+    "normal",
+    "multiply",
+    "screen",
+    "overlay",
+    "darken",
+    "lighten",
+    "difference",
+    "soft-light",
+    "hard-light",
+]
+
 
 @dataclass(frozen=True)
-class TraitOption:
-    """One trait value: its display name, image file, relative weight (1-5) and the
-    SHA-256 of the file as loaded (so a checkpoint can tell when art changed)."""
+class Part:
+    """One image of a trait: its file, the file's SHA-256 as loaded (so a checkpoint can tell
+    when art changed), frame durations, and how it is stacked and drawn. Parts of a token are
+    drawn by `z` (0 unless set), ties in trait order."""
 
-    name: str
     file: Path
-    weight: int
     digest: str = ""
     durations: tuple[int, ...] = (0,)  # ms per frame; one entry for a still image
+    z: int = 0
+    blend: BlendMode = "normal"
+    opacity: float = 1.0
 
     @property
     def animated(self) -> bool:
         return len(self.durations) > 1
 
+    @property
+    def plain(self) -> bool:
+        """Drawn by plain alpha compositing (the fast, bit-exact path)."""
+        return self.blend == "normal" and self.opacity == 1.0
+
+
+@dataclass(frozen=True)
+class TraitOption:
+    """One trait value: its name (what rules use), the parts drawn together (one for most
+    traits), its relative weight and the value metadata shows."""
+
+    name: str
+    parts: tuple[Part, ...]
+    weight: float
+    display_name: str | None = None
+
+    @property
+    def file(self) -> Path:
+        """The first part's file: the one rules and messages name."""
+        return self.parts[0].file
+
+    @property
+    def animated(self) -> bool:
+        return any(part.animated for part in self.parts)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
 
 @dataclass(frozen=True)
 class Layer:
-    """One trait type. `presence` is the layer rarity (present with chance presence x 20 %)."""
+    """One trait type. `presence` is its chance of being present in fifths: a layer rarity r
+    is r, a `presence` p is 5p (so old configs draw exactly as before); 5 = always."""
 
     name: str
     options: tuple[TraitOption, ...]
-    presence: int = MAX_RARITY
+    presence: float = MAX_RARITY
+    display_name: str | None = None
+    none_value: str | None = None  # the value metadata shows when the layer is absent
 
     @property
     def optional(self) -> bool:
         return self.presence < MAX_RARITY
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
 
 
 @dataclass(frozen=True)
@@ -46,14 +98,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A generated background under the art: a colour per token from the seed and its id,
+    `lightness` as in HSL (full saturation), recorded as background_color when asked."""
+
+    lightness: float = 0.8
+    in_metadata: bool = False
+
+
+@dataclass(frozen=True)
 class MetadataSettings:
-    """Collection-level fields of the OpenSea metadata."""
+    """Collection-level fields of the token metadata."""
 
     name: str
     description: str
     name_template: str
     external_url: str | None
-    ipfs_cid: str
+    base_uri: str  # image URIs are base_uri + file name
+    extra: dict[str, Any] = field(default_factory=dict)  # merged into every token
 
 
 @dataclass(frozen=True)
@@ -66,3 +128,5 @@ class CollectionSpec:
     max_similar: int
     image_size: tuple[int, int]
     metadata: MetadataSettings
+    traits_dir: Path = Path("traits")
+    background: Background | None = None

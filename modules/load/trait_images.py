@@ -19,10 +19,9 @@ SUPPORTED_MODES = frozenset({"RGBA", "RGB", "P", "PA", "L", "LA", "1"})
 REFUSED_MODE_NAMES = {"I;16": "16-bit grayscale", "I": "32-bit integer", "F": "32-bit float"}
 # Only these decoders ever see a trait file: a .png that is really an EPS or a PSD must not
 # reach Pillow's other plugins (EPS even runs Ghostscript).
-TRAIT_FORMATS = ("PNG", "GIF", "WEBP")
+TRAIT_FORMATS = ("PNG", "GIF", "WEBP", "JPEG")
 # Formats creators export by mistake, named in the refusal so they know what to re-export.
 OTHER_SIGNATURES = (
-    (b"\xff\xd8\xff", "a JPEG"),
     (b"8BPS", "a Photoshop (PSD)"),
     (b"II*\x00", "a TIFF"),
     (b"MM\x00*", "a TIFF"),
@@ -247,7 +246,7 @@ def _unidentified(path: Path) -> str:
         start = b""
     for signature, kind in OTHER_SIGNATURES:
         if start.startswith(signature):
-            return f"{path}: is {kind} file, not PNG, GIF or WebP; re-export it as PNG"
+            return f"{path}: is {kind} file, not PNG, GIF, WebP or JPEG; re-export it as PNG"
     return f"{path}: not an image Pillow can read; re-export it as PNG"
 
 

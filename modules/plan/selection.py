@@ -16,15 +16,15 @@ Conflicts = Mapping[tuple[int, int], Mapping[int, frozenset[int]]]
 Blockers = Mapping[tuple[int, int], frozenset[int]]  # (other layer, value) -> options it forbids
 # What a draw reads for one layer: (layer, presence or None when always present, running sums
 # of the weights without the total, total, blockers of the layer).
-Step = tuple[int, int | None, tuple[int, ...], int, Blockers]
+Step = tuple[int, float | None, tuple[float, ...], float, Blockers]
 
 
 @dataclass(frozen=True, eq=False)
 class SelectionModel:
     """Everything selection needs, as indices: weights, presence, rule conflicts, draw order."""
 
-    weights: tuple[tuple[int, ...], ...]
-    presence: tuple[int, ...]
+    weights: tuple[tuple[float, ...], ...]  # option weights: 1-5 rarities or any positive number
+    presence: tuple[float, ...]  # chance each layer is present, in fifths (5 = always)
     conflicts: Conflicts  # (layer, option) -> {other layer: options it may not appear with}
     priority: tuple[int, ...]
     similar_limit: int | None  # max tokens sharing the priority values; None = unlimited
@@ -50,7 +50,7 @@ class SelectionModel:
         return tables
 
     @cached_property
-    def cumulative(self) -> tuple[tuple[int, ...], ...]:
+    def cumulative(self) -> tuple[tuple[float, ...], ...]:
         """Per layer, the running sums of option weights that weighted_index bisects."""
         return tuple(tuple(accumulate(weights)) for weights in self.weights)
 

@@ -9,7 +9,7 @@ from typing import Any
 from modules.atomic_io import atomic_write_json
 from modules.digests import json_sha256
 from modules.errors import CheckpointError, CheckpointMismatchError
-from modules.load.spec import CollectionSpec, Rule
+from modules.load.spec import CollectionSpec, Rule, TraitOption
 from modules.load.validation import read_json
 from modules.plan.selection import Combo
 from modules.settings import GenerationSettings
@@ -58,14 +58,14 @@ class PlanState:
 def fingerprint(spec: CollectionSpec, settings: GenerationSettings, seed: int) -> dict[str, str]:
     """One digest per input that shapes the output (not -n, --workers or cache sizes), so a
     mismatch can say which input changed."""
-    options, traits_dir = settings.encode, settings.traits_dir
+    options = settings.encode
     animated = any(option.animated for layer in spec.layers for option in layer.options)
     formats = {options.fmt, options.animated_format} if animated else {options.fmt}
     # Settings that cannot change this collection's bytes are left out ("-").
     return {
-        "config": json_sha256(_spec_document(spec, traits_dir)),
+        "config": json_sha256(_spec_document(spec)),
         "rules": json_sha256([_rule_names(spec, rule) for rule in spec.rules]),
-        "trait_files": json_sha256(_trait_file_digests(spec, traits_dir)),
+        "trait_files": json_sha256(_trait_file_digests(spec)),
         "seed": str(seed),
         "format": options.fmt,
         "animated_format": options.animated_format if animated else "-",
@@ -212,16 +212,15 @@ def _rng_state(saved: list[Any]) -> tuple[Any, ...]:
     return version, tuple(internal), gauss
 
 
-def _spec_document(spec: CollectionSpec, traits_dir: Path) -> dict[str, Any]:
-    return {
+def _spec_document(spec: CollectionSpec) -> dict[str, Any]:
+    """What of the spec shapes the images; features a config does not use add nothing, so
+    collections started before they existed still resume."""
+    document: dict[str, Any] = {
         "layers": [
             {
                 "name": layer.name,
                 "presence": layer.presence,
-                "options": [
-                    [o.name, o.file.relative_to(traits_dir).as_posix(), o.weight]
-                    for o in layer.options
-                ],
+                "options": [_option_document(option, spec.traits_dir) for option in layer.options],
             }
             for layer in spec.layers
         ],
@@ -229,6 +228,23 @@ def _spec_document(spec: CollectionSpec, traits_dir: Path) -> dict[str, Any]:
         "max_similar": spec.max_similar,
         "image_size": list(spec.image_size),
     }
+    if spec.background is not None:
+        document["background_lightness"] = spec.background.lightness
+    return document
+
+
+def _option_document(option: TraitOption, traits_dir: Path) -> list[Any]:
+    (first, *more) = option.parts
+    document = [option.name, _relative(first.file, traits_dir), option.weight]
+    if more or not first.plain or first.z:
+        document.append(
+            [[_relative(p.file, traits_dir), p.z, p.blend, p.opacity] for p in option.parts]
+        )
+    return document
+
+
+def _relative(path: Path, traits_dir: Path) -> str:
+    return path.relative_to(traits_dir).as_posix()
 
 
 def _rule_names(spec: CollectionSpec, rule: Rule) -> list[list[str]]:
@@ -241,9 +257,10 @@ def _rule_names(spec: CollectionSpec, rule: Rule) -> list[list[str]]:
     return [names(rule.if_layer, rule.if_options), names(rule.then_layer, rule.excluded)]
 
 
-def _trait_file_digests(spec: CollectionSpec, traits_dir: Path) -> dict[str, str]:
+def _trait_file_digests(spec: CollectionSpec) -> dict[str, str]:
     return {
-        option.file.relative_to(traits_dir).as_posix(): option.digest
+        _relative(part.file, spec.traits_dir): part.digest
         for layer in spec.layers
         for option in layer.options
+        for part in option.parts
     }

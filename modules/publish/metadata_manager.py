@@ -22,6 +22,7 @@ from modules.constants import (
     RARITY_REPORT,
 )
 from modules.load.spec import CollectionSpec
+from modules.plan.backgrounds import background_colour, hex_colour
 from modules.plan.selection import ABSENT, Combo
 from modules.settings import EncodeOptions
 
@@ -54,22 +55,34 @@ class MetadataManager:
         """The token's image file name: still and animated tokens have their own format."""
         return f"{token_id}.{self.options.extension(self.is_animated(combo))}"
 
-    def token_metadata(self, token_id: int, combo: Combo) -> dict[str, Any]:
-        """OpenSea metadata: name, description, image URI and attributes in trait order."""
+    def token_metadata(self, token_id: int, combo: Combo, seed: int) -> dict[str, Any]:
+        """OpenSea metadata: the config's extra fields, then name, description, image URI
+        and attributes in trait order (`seed` picks a generated background's colour)."""
         settings = self.spec.metadata
         document: dict[str, Any] = {
+            **settings.extra,
             "name": settings.name_template.format(name=settings.name, id=token_id),
             "description": settings.description,
-            "image": f"ipfs://{settings.ipfs_cid}/{self.image_file(token_id, combo)}",
-            "attributes": [
-                {"trait_type": layer.name, "value": layer.options[value].name}
-                for layer, value in zip(self.spec.layers, combo, strict=True)
-                if value != ABSENT
-            ],
+            "image": settings.base_uri + self.image_file(token_id, combo),
+            "attributes": self.attributes(combo),
         }
         if settings.external_url:
             document["external_url"] = settings.external_url.format(id=token_id)
+        background = self.spec.background
+        if background is not None and background.in_metadata:
+            document["background_color"] = hex_colour(background_colour(background, seed, token_id))
         return document
+
+    def attributes(self, combo: Combo) -> list[dict[str, str]]:
+        """trait_type and value of each layer in trait order; an absent layer is left out,
+        or shown as its none_value."""
+        attributes = []
+        for layer, value in zip(self.spec.layers, combo, strict=True):
+            if value != ABSENT:
+                attributes.append({"trait_type": layer.label, "value": layer.options[value].label})
+            elif layer.none_value is not None:
+                attributes.append({"trait_type": layer.label, "value": layer.none_value})
+        return attributes
 
     def share_rows(self, combos: Sequence[Combo]) -> list[ShareRow]:
         """Configured vs achieved share of every value, absent layers included."""
@@ -80,21 +93,26 @@ class MetadataManager:
             present = layer.presence / MAX_RARITY
             weight_sum = sum(option.weight for option in layer.options)
             values = [
-                (o.name, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
+                (o.label, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
             ]
             if layer.optional:
-                values.append((ABSENT_LABEL, 1 - present, ABSENT))
+                values.append((layer.none_value or ABSENT_LABEL, 1 - present, ABSENT))
             rows += [
-                ShareRow(layer.name, name, 100 * share, counts[key], 100 * counts[key] / total)
+                ShareRow(layer.label, name, 100 * share, counts[key], 100 * counts[key] / total)
                 for name, share, key in values
             ]
         return rows
 
     def write_collection_files(
-        self, output_dir: Path, metadata_dir: Path, combos: Sequence[Combo], stats: dict[str, Any]
+        self,
+        output_dir: Path,
+        metadata_dir: Path,
+        combos: Sequence[Combo],
+        stats: dict[str, Any],
+        seed: int,
     ) -> None:
         """combined_metadata.json (id order), collection_stats.json and rarity_report.csv."""
-        documents = (self.token_metadata(i, combo) for i, combo in enumerate(combos, start=1))
+        documents = (self.token_metadata(i, combo, seed) for i, combo in enumerate(combos, start=1))
         atomic_write(metadata_dir / COMBINED_METADATA, lambda f: write_json_array(f, documents))
         rows = self.share_rows(combos)
         traits: dict[str, dict[str, int]] = {}

@@ -97,7 +97,12 @@ def _too_long(picked: list[tuple[Timing, str]]) -> list[str]:
 def spec_animation_problems(spec: CollectionSpec, frame_ms: int | None) -> list[str]:
     """animation_problems for a collection: each layer's distinct animated timings."""
     timings = [
-        {o.durations: str(o.file) for o in reversed(layer.options) if o.animated}
+        {
+            part.durations: str(part.file)
+            for option in reversed(layer.options)
+            for part in reversed(option.parts)
+            if part.animated
+        }
         for layer in spec.layers
     ]
     return animation_problems(timings, frame_ms)

@@ -1,17 +1,19 @@
-"""Decoded-layer LRU cache and alpha compositing in trait order, for still and animated
-tokens; encoding lives in modules/encoding.py."""
+"""Decoded-layer LRU cache and compositing in drawing order, for still and animated tokens;
+encoding lives in modules/render/encoding.py, blend modes in modules/render/blending.py."""
 
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from modules.load.spec import BlendMode
 from modules.load.trait_images import DecodedLayer, decode_layer
 from modules.render.animation import effective_timing, token_timeline
+from modules.render.blending import effect_onto
 from modules.render.encoding import encode_animation, encode_still
 from modules.settings import EncodeOptions
 
@@ -50,6 +52,23 @@ class Overlay:
         result = canvas.copy()
         result.alpha_composite(self.piece, dest=self.offset)
         return result
+
+
+Effect = tuple[BlendMode, float]  # how a part is drawn when not by plain alpha compositing
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One frame of a part as it is drawn onto the canvas: plainly, or with an effect."""
+
+    overlay: Overlay
+    effect: Effect | None = None
+
+    def onto(self, canvas: Image.Image) -> Image.Image:
+        if self.effect is None or self.overlay.piece is None:
+            return self.overlay.onto(canvas)
+        return effect_onto(canvas, self.overlay.piece, self.overlay.offset, *self.effect)
 
 
 @dataclass(frozen=True)
@@ -128,24 +147,36 @@ class ImageProcessor:
 
     def composite(self, layer_files: Sequence[Path], size: tuple[int, int]) -> Image.Image:
         """Alpha-composite the layers' first frames bottom first onto a transparent canvas."""
-        return _stack([self.layer(path, size).overlays[0] for path in layer_files], size)
+        return _stack([Stroke(self.layer(path, size).overlays[0]) for path in layer_files], size)
 
     def render(
-        self, layer_files: Sequence[Path], size: tuple[int, int], options: EncodeOptions
+        self,
+        layer_files: Sequence[Path],
+        size: tuple[int, int],
+        options: EncodeOptions,
+        effects: Sequence[Effect | None] = (),
+        background: RGB | None = None,
     ) -> bytes:
-        """The encoded image file of one token: animated when any of its layers is."""
+        """The encoded image file of one token, its parts drawn in the order given (each with
+        its effect, if any) over `background`: animated when any part is."""
         # The size check catches a trait file replaced after preflight.
         layers = [self.layer(path, size) for path in layer_files]
+        drawn = effects or [None] * len(layers)
+        base = [] if background is None else [Stroke(_solid(background, size))]
         moving = [i for i, layer in enumerate(layers) if layer.animated]
         if not moving:
+            strokes = base + [
+                Stroke(lay.overlays[0], e) for lay, e in zip(layers, drawn, strict=True)
+            ]
+            keys: list[Hashable] = [("background", background)] if base else []
+            keys += [
+                path if e is None else (path, e) for path, e in zip(layer_files, drawn, strict=True)
+            ]
             with self._timed("composite"):
-                image = self.prefixes.composite(
-                    layer_files, [layer.overlays[0] for layer in layers], size
-                )
+                image = self.prefixes.composite(keys, strokes, size)
             with self._timed("encode"):
-                return encode_still(
-                    image, options, known_opaque=bool(layers) and layers[0].overlays[0].opaque
-                )
+                opaque = bool(strokes) and strokes[0].effect is None and strokes[0].overlay.opaque
+                return encode_still(image, options, known_opaque=opaque)
         timeline = token_timeline(
             [effective_timing(layers[i].durations, options.gif_duration) for i in moving]
         )
@@ -154,9 +185,10 @@ class ImageProcessor:
             shown = [0] * len(layers)
             for position, index in zip(moving, indices, strict=True):
                 shown[position] = index
-            frames.append(
-                _stack([lay.overlays[i] for lay, i in zip(layers, shown, strict=True)], size)
-            )
+            strokes = [
+                Stroke(lay.overlays[i], e) for lay, i, e in zip(layers, shown, drawn, strict=True)
+            ]
+            frames.append(_stack(base + strokes, size))
         loop = _loop([layers[i] for i in moving], options)
         with self._timed("encode"):
             return encode_animation(frames, timeline.durations, loop, options)
@@ -176,35 +208,41 @@ class PrefixComposites:
     shared prefix instead of compositing every layer (same operations, same pixels)."""
 
     def __init__(self) -> None:
-        self._files: list[Path] = []
+        self._keys: list[Hashable] = []
         self._images: list[Image.Image] = []
         self.done = 0
         self.reused = 0
 
     def composite(
-        self, files: Sequence[Path], overlays: Sequence[Overlay], size: tuple[int, int]
+        self, keys: Sequence[Hashable], strokes: Sequence[Stroke], size: tuple[int, int]
     ) -> Image.Image:
-        """The composite of `overlays` (the layers `files`), bottom first; do not modify it."""
+        """The composite of `strokes`, bottom first; `keys` tell which strokes are the same
+        as the previous token's (a layer file, with its effect if any). Do not modify it."""
         shared = 0
-        for mine, theirs in zip(self._files, files, strict=False):
+        for mine, theirs in zip(self._keys, keys, strict=False):
             if mine != theirs:
                 break
             shared += 1
-        del self._files[shared:], self._images[shared:]
-        for path, overlay in zip(files[shared:], overlays[shared:], strict=True):
+        del self._keys[shared:], self._images[shared:]
+        for key, stroke in zip(keys[shared:], strokes[shared:], strict=True):
             below = self._images[-1] if self._images else Image.new("RGBA", size)
-            self._files.append(path)
-            self._images.append(overlay.onto(below))
+            self._keys.append(key)
+            self._images.append(stroke.onto(below))
         self.reused += shared
-        self.done += len(files) - shared
+        self.done += len(keys) - shared
         return self._images[-1] if self._images else Image.new("RGBA", size)
 
 
-def _stack(overlays: Sequence[Overlay], size: tuple[int, int]) -> Image.Image:
+def _stack(strokes: Sequence[Stroke], size: tuple[int, int]) -> Image.Image:
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-    for overlay in overlays:
-        canvas = overlay.onto(canvas)
+    for stroke in strokes:
+        canvas = stroke.onto(canvas)
     return canvas
+
+
+def _solid(colour: RGB, size: tuple[int, int]) -> Overlay:
+    """A generated background: one opaque colour over the whole canvas."""
+    return Overlay((0, 0), Image.new("RGBA", size, (*colour, 255)), opaque=True)
 
 
 def _loop(animated: Sequence[CachedLayer], options: EncodeOptions) -> int:

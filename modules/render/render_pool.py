@@ -14,7 +14,7 @@ from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.digests import sha256_hex
 from modules.errors import GenecatorError
 from modules.render.allocator import keep_freed_buffers
-from modules.render.image_processor import ImageProcessor
+from modules.render.image_processor import RGB, Effect, ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
 from modules.settings import GenerationSettings
 
@@ -39,12 +39,15 @@ class RenderSettings:
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One token: its id, layer files bottom first, image file name and metadata document."""
+    """One token: its id, layer files in drawing order, image file name and metadata
+    document; with the effect of each file (empty when all are plain) and a background."""
 
     token_id: int
     layer_files: tuple[Path, ...]
     image_file: str
     metadata: dict[str, Any]
+    effects: tuple[Effect | None, ...] = ()
+    background: RGB | None = None
 
 
 class TokenFailure(NamedTuple):
@@ -79,7 +82,9 @@ def render_token(
     retries = resources.retries
     digest = failure = None
     try:
-        data = processor.render(job.layer_files, settings.image_size, settings.run.encode)
+        data = processor.render(
+            job.layer_files, settings.image_size, settings.run.encode, job.effects, job.background
+        )
         started = time.perf_counter()
         # Not synced one by one: the parent syncs them all before it records their hashes
         # (HashLedger.flush), and resume re-checks every token it has no record of.

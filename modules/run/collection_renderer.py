@@ -8,14 +8,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from modules.atomic_io import atomic_write_json
-from modules.load.spec import Layer
-from modules.plan.selection import ABSENT, Combo
+from modules.load.spec import Background, Layer
+from modules.plan.backgrounds import background_colour
+from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger
 from modules.publish.metadata_manager import MetadataManager
 from modules.publish.output_folder import checked_write
 from modules.publish.token_verification import verify_tokens
 from modules.render.image_processor import ImageProcessor
 from modules.render.render_pool import RenderJob, RenderResult, RenderSettings, render_all
+from modules.render.stack import token_parts
 from modules.resource_manager import CircuitBreaker, ResourceManager
 from modules.run.report import Report
 from modules.run.stop_signals import StopSignals
@@ -54,6 +56,8 @@ class CollectionRenderer:
 
     render_settings: RenderSettings
     layers: tuple[Layer, ...]
+    background: Background | None
+    seed: int
     metadata: MetadataManager
     processor: ImageProcessor  # renders in this process with --workers 1
     resources: ResourceManager
@@ -85,7 +89,7 @@ class CollectionRenderer:
         metadata = self.metadata
         found = verify_tokens(
             (
-                (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo))
+                (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo, self.seed))
                 for i, combo in enumerate(combos, start=1)
             ),
             recorded,
@@ -95,7 +99,7 @@ class CollectionRenderer:
         )
         for token_id in found.stale_metadata:
             path = settings.metadata_dir / f"{token_id}.json"
-            document = metadata.token_metadata(token_id, combos[token_id - 1])
+            document = metadata.token_metadata(token_id, combos[token_id - 1], self.seed)
             self._write(atomic_write_json, path, document)
         self.report.metadata_rewritten = len(found.stale_metadata)
         self.hashes = found.hashes
@@ -148,18 +152,18 @@ class CollectionRenderer:
         return bool(report.fatal or report.interrupted or report.stopped_early)
 
     def _jobs(self, todo: list[int], combos: Sequence[Combo]) -> Iterator[RenderJob]:
+        background = self.background
         for token_id in todo:
             combo = combos[token_id - 1]
-            files = tuple(
-                layer.options[value].file
-                for layer, value in zip(self.layers, combo, strict=True)
-                if value != ABSENT
-            )
+            parts = token_parts(self.layers, combo)
+            effects = tuple(None if p.plain else (p.blend, p.opacity) for p in parts)
             yield RenderJob(
                 token_id,
-                files,
+                tuple(part.file for part in parts),
                 self.metadata.image_file(token_id, combo),
-                self.metadata.token_metadata(token_id, combo),
+                self.metadata.token_metadata(token_id, combo, self.seed),
+                effects if any(effects) else (),
+                None if background is None else background_colour(background, self.seed, token_id),
             )
 
     def _write(self, action: Callable[..., None], *args: object) -> None:

@@ -85,6 +85,8 @@ class NFTGenerator:
         return CollectionRenderer(
             render_settings=RenderSettings(self.settings, planned.spec.image_size),
             layers=planned.spec.layers,
+            background=planned.spec.background,
+            seed=planned.seed,
             metadata=services.metadata_manager,
             processor=services.image_processor,
             resources=services.resource_manager,
@@ -108,6 +110,7 @@ class NFTGenerator:
             self.settings.metadata_dir,
             combos,
             self._stats(report),
+            report.seed,
         )
         images = [
             (i, metadata.image_file(i, combo), hashes[i]) for i, combo in enumerate(combos, 1)

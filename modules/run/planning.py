@@ -139,7 +139,7 @@ def _check_count(
 
 
 def _check_combos(
-    combos: Sequence[Combo], weights: Sequence[Sequence[int]], output_dir: Path
+    combos: Sequence[Combo], weights: Sequence[Sequence[float]], output_dir: Path
 ) -> None:
     """Saved combinations must fit the current layers (the fingerprint says they should)."""
     for combo in combos:
