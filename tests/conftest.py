@@ -71,7 +71,7 @@ BASIC_LAYERS: TraitSet = {
         "Blue.png": (0, 0, 255, 255),
     },
     "Body": {"Grey.png": (128, 128, 128, 128), "White.png": (255, 255, 255, 128)},
-    "Hat": {"Cap.png": (0, 0, 0, 255), "Crown.png": (255, 215, 0, 200)},
+    "Hat": {"Cap.png": (0, 0, 0, 160), "Crown.png": (255, 215, 0, 200)},
 }
 
 

@@ -16,6 +16,7 @@ from modules.plan.selection import Combo
 from modules.plan.trait_tracker import TraitTracker
 from modules.publish.metadata_manager import MetadataManager
 from modules.render.image_processor import ImageProcessor
+from modules.render.stack import token_parts
 from modules.resource_manager import CircuitBreaker, ResourceManager
 from modules.run.nft_generator import generate, plan
 from modules.settings import EncodeOptions, GenerationSettings
@@ -65,8 +66,8 @@ def test_the_run_plans_from_the_config_managers_spec(settings):
     assert len(planned.combos) == TOKENS
 
 
-class SolidProcessor(ImageProcessor):
-    """Renders every token as the same bytes, counting the calls."""
+class NamingProcessor(ImageProcessor):
+    """Renders every token as the names of its layer files, counting the calls."""
 
     def __init__(self) -> None:
         super().__init__(1, 1)
@@ -74,16 +75,19 @@ class SolidProcessor(ImageProcessor):
 
     def render(self, layer_files: Sequence[Path], *args: object) -> bytes:
         self.rendered += 1
-        return b"not really a png"
+        return "+".join(path.name for path in layer_files).encode()
 
 
 def test_with_one_worker_the_run_renders_through_the_given_image_processor(settings):
-    fake = SolidProcessor()
+    fake = NamingProcessor()
     report = generate(settings, services=with_service(settings, image_processor=fake))
     assert report.exit_code == 0
     assert fake.rendered == TOKENS
-    images = sorted((settings.output_dir / "image").iterdir())
-    assert [path.read_bytes() for path in images] == [b"not really a png"] * TOKENS
+    planned = plan(settings)
+    for token_id, combo in enumerate(planned.combos, start=1):
+        files = [part.file.name for part in token_parts(planned.spec.layers, combo)]
+        image = settings.output_dir / "image" / f"{token_id}.png"
+        assert image.read_bytes() == "+".join(files).encode()
 
 
 class RecordingTracker(TraitTracker):

@@ -40,8 +40,8 @@ def test_errors_exit_1_with_the_generators_messages(make_project, monkeypatch):
 
 
 def test_opaque_overlay_and_empty_layer_are_warnings(make_project, monkeypatch):
-    # BASIC_LAYERS' Cap is fully opaque over the layers below it.
     root = make_project(BASIC_LAYERS)
+    Image.new("RGBA", (8, 8), (0, 0, 0, 255)).save(root / "traits" / "Hat" / "Cap.png")
     Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(root / "traits" / "Body" / "White.png")
     result = run(root, monkeypatch)
     text = output_of(result)

@@ -137,6 +137,10 @@ def stats_html(stats: dict[str, Any], tokens: Sequence[Token], rarity: Rarity) -
         ("Collection entropy", f"{rarity.collection_entropy:.3f} bits"),
         ("Planning redraws", redraws or "none"),
     ]
+    identical = stats.get("identical_images", [])
+    if identical:
+        groups = "; ".join(", ".join(f"#{token}" for token in group) for group in identical)
+        cells.append(("Identical images", groups))
     rows = "".join(
         f"<tr><th>{name}</th><td>{escape(str(value))}</td></tr>" for name, value in cells
     )

@@ -11,6 +11,7 @@ from typing import Any
 from modules.constants import DEFAULT_NAME_TEMPLATE, DEFAULT_TRAITS, MAX_RARITY
 from modules.errors import ConfigError, TraitFileError
 from modules.load.config_checks import base_uri, document_problems, layer_folder_name
+from modules.load.identical_art import identical_art_problems, identical_groups
 from modules.load.layer_files import LayerFolder, layer_options, listing
 from modules.load.rules import resolve_rules
 from modules.load.spec import (
@@ -124,6 +125,8 @@ def _layers(
             for option in options
         )
         layers.append(_layer(config["traits"][name], name, checked))
+    if not config.get("allow_identical_art", False):
+        problems += _identical_art(layers, checks, label)
     return tuple(layers), problems, warnings
 
 
@@ -158,6 +161,20 @@ def _checked_parts(
                 part = replace(part, digest=file_digest(part.file), durations=info.durations)
         checked.append(part)
     return tuple(checked)
+
+
+def _identical_art(layers: list[Layer], checks: FileChecks, label: str) -> list[str]:
+    """Options of one layer whose parts all have the same pixels as another option's."""
+    digests: dict[str, dict[str, str]] = {}
+    files: dict[str, dict[str, str]] = {}
+    for layer in layers:
+        for option in layer.options:
+            infos = [checks.get(part.file, (None, []))[0] for part in option.parts]
+            if all(info is not None for info in infos):
+                pixels = [info.pixels for info in infos if info is not None]
+                digests.setdefault(layer.name, {})[option.name] = " ".join(pixels)
+                files.setdefault(layer.name, {})[option.name] = option.file.name
+    return identical_art_problems(identical_groups(digests), label, files)
 
 
 def _layer(document: dict[str, Any], name: str, options: tuple[TraitOption, ...]) -> Layer:
@@ -205,6 +222,7 @@ def _spec(
         ),
         traits_dir=traits,
         background=None if background is None else Background(**background),
+        allow_identical_art=config.get("allow_identical_art", False),
     )
 
 

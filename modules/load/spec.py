@@ -130,3 +130,4 @@ class CollectionSpec:
     metadata: MetadataSettings
     traits_dir: Path = Path("traits")
     background: Background | None = None
+    allow_identical_art: bool = False  # identical-looking options and tokens are intended

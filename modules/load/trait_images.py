@@ -11,8 +11,9 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageSequence, UnidentifiedImageError
 
-from modules.digests import file_sha256
+from modules.digests import file_sha256, sha256_hex
 from modules.errors import TraitFileError
+from modules.load.identical_art import pixel_digest
 
 # Modes that convert to RGBA without changing colours; others (CMYK, 16-bit, float) are refused.
 SUPPORTED_MODES = frozenset({"RGBA", "RGB", "P", "PA", "L", "LA", "1"})
@@ -58,6 +59,7 @@ class TraitImageInfo:
     alpha_range: tuple[int, int] = (255, 255)  # lowest and highest alpha over all frames
     colour_profile: bool = False
     sixteen_bit: bool = False
+    pixels: str = ""  # digest of the decoded pixels: equal for files that look the same
 
     @property
     def frames(self) -> int:
@@ -89,10 +91,13 @@ def inspect_trait_image(path: Path, expected_size: tuple[int, int] | None = None
         header, orientation = image.size, 1
         durations: list[int] = []
         alphas: list[int] = []
+        frame_pixels: list[str] = []  # one digest per frame: frames are not all held at once
         for frame in _loaded_frames(path, image):
             orientation = orientation if durations else _orientation(image)
             durations.append(_duration(frame))
-            alphas += alpha_extrema(frame.convert("RGBA"))
+            rgba = frame.convert("RGBA")
+            alphas += alpha_extrema(rgba)
+            frame_pixels.append(pixel_digest([(rgba.size, rgba.tobytes())]))
         return TraitImageInfo(
             size=header[::-1] if orientation in SWAPPING else header,
             mode=image.mode,
@@ -101,6 +106,7 @@ def inspect_trait_image(path: Path, expected_size: tuple[int, int] | None = None
             alpha_range=(min(alphas), max(alphas)),
             colour_profile=bool(image.info.get("icc_profile")),
             sixteen_bit=sixteen_bit or image.mode.startswith("I;16"),
+            pixels=sha256_hex(" ".join(frame_pixels).encode()),
         )
 
 

@@ -23,6 +23,7 @@ from modules.constants import (
 )
 from modules.load.spec import CollectionSpec
 from modules.plan.backgrounds import background_colour, hex_colour
+from modules.plan.distribution import Cell
 from modules.plan.selection import ABSENT, Combo
 from modules.settings import EncodeOptions
 
@@ -36,6 +37,7 @@ class ShareRow:
     configured_percent: float
     count: int
     achieved_percent: float
+    absent: bool = False  # the row of an optional layer's absence, not of an option
 
 
 class MetadataManager:
@@ -98,7 +100,14 @@ class MetadataManager:
             if layer.optional:
                 values.append((layer.none_value or ABSENT_LABEL, 1 - present, ABSENT))
             rows += [
-                ShareRow(layer.label, name, 100 * share, counts[key], 100 * counts[key] / total)
+                ShareRow(
+                    layer.label,
+                    name,
+                    100 * share,
+                    counts[key],
+                    100 * counts[key] / total,
+                    absent=key == ABSENT,
+                )
                 for name, share, key in values
             ]
         return rows
@@ -120,6 +129,16 @@ class MetadataManager:
             traits.setdefault(row.trait_type, {})[row.value] = row.count
         atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
         atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
+
+
+def share_cells(rows: Sequence[ShareRow]) -> dict[str, list[Cell]]:
+    """Share rows as the distribution check reads them: per layer, (value or None when
+    absent, configured share, planned count)."""
+    cells: dict[str, list[Cell]] = {}
+    for row in rows:
+        value = None if row.absent else row.value
+        cells.setdefault(row.trait_type, []).append((value, row.configured_percent, row.count))
+    return cells
 
 
 def rarity_csv(rows: Sequence[ShareRow]) -> bytes:

@@ -10,8 +10,11 @@ from typing import Any
 from modules.analysis.preview import write_preview
 from modules.dependency_container import Container, build_container
 from modules.digests import json_sha256
+from modules.plan.distribution import drifted_layers
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger, write_plan_state
+from modules.publish.duplicate_images import identical_tokens
+from modules.publish.metadata_manager import share_cells
 from modules.publish.output_folder import check_output_location, checked_write, prepare_output
 from modules.publish.provenance import provenance_document, write_provenance_document
 from modules.publish.run_log import append_run, utc_now
@@ -57,9 +60,11 @@ class NFTGenerator:
     def generate(self, on_progress: ProgressCallback | None = None) -> Report:
         planned = self.plan()
         report = Report(self.settings.num_tokens, planned.seed, planned.capacity, planned.redraws)
+        shares = self.services.metadata_manager.share_rows(planned.combos)
+        report.drift = drifted_layers(share_cells(shares))
         if self.settings.dry_run:
             report.planned_only = True
-            report.shares = self.services.metadata_manager.share_rows(planned.combos)
+            report.shares = shares
             return report
         started_at = utc_now()
         settings = self.settings
@@ -68,6 +73,8 @@ class NFTGenerator:
         self._write(write_plan_state, settings.output_dir, planned.state)
         renderer = self._renderer(planned, report, on_progress or (lambda _: None))
         renderer.run(planned.combos)
+        report.identical_images = identical_tokens(renderer.hashes)
+        report.identical_allowed = planned.spec.allow_identical_art
         if settings.performance_stats:  # opt-in: these figures differ from run to run
             report.performance = report.statistics(self.services.circuit_breaker.status())
         complete = report.done == len(planned.combos)
@@ -126,6 +133,8 @@ class NFTGenerator:
         }
         if report.performance is not None:
             stats["performance"] = report.performance
+        if report.identical_images:  # only then: other collections' files stay as they were
+            stats["identical_images"] = report.identical_images
         return stats
 
     def _write(self, action: Callable[..., None], *args: object) -> None:

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from modules.plan.capacity import Capacity
+from modules.plan.distribution import LayerDrift, drift_lines
+from modules.publish.duplicate_images import identical_token_lines
 from modules.publish.metadata_manager import ShareRow
 from modules.render.render_pool import TokenFailure
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_FAILED_TOKENS = 3
+EXIT_IDENTICAL_IMAGES = 4
 EXIT_INTERRUPTED = 130
 RESUME_HINT = "run the same command with --resume"
 MAX_LISTED_FAILURES = 20
@@ -41,6 +44,9 @@ class Report:
     shares: list[ShareRow] = field(default_factory=list)  # a dry run's planned shares
     performance: dict[str, Any] | None = None  # with --enable-performance-stats
     written_files: list[Path] = field(default_factory=list)  # --preview's sheet and report
+    drift: list[LayerDrift] = field(default_factory=list)  # layers planned off their shares
+    identical_images: list[list[int]] = field(default_factory=list)  # token ids, by group
+    identical_allowed: bool = False  # the config says identical-looking art is intended
 
     def record(self, token_id: int, failure: TokenFailure | None) -> None:
         if failure is None:
@@ -68,7 +74,11 @@ class Report:
             return EXIT_INTERRUPTED
         if self.planned_only:
             return EXIT_OK
-        return EXIT_FAILED_TOKENS if self.done < self.requested else EXIT_OK
+        if self.done < self.requested:
+            return EXIT_FAILED_TOKENS
+        if self.identical_images and not self.identical_allowed:
+            return EXIT_IDENTICAL_IMAGES
+        return EXIT_OK
 
     def failures_by_reason(self) -> dict[str, int]:
         return dict(Counter(failure.reason for failure in self.failed.values()))
@@ -113,8 +123,9 @@ class Report:
         """What the command prints: the plan table of a dry run, else the run summary, the
         failed tokens, how the run stopped, the statistics and the files --preview wrote."""
         if self.planned_only:
-            return plan_lines(self, self.shares)
-        lines = self._run_lines() + self._stop_lines()
+            return plan_lines(self, self.shares) + drift_lines(self.drift)
+        lines = self._run_lines() + self._stop_lines() + drift_lines(self.drift)
+        lines += identical_token_lines(self.identical_images)
         if self.performance is not None:
             lines += statistics_lines(self.performance)
         return lines + [f"Wrote {path}" for path in self.written_files]
