@@ -89,7 +89,7 @@ class GenerationSettings:
     num_tokens: int
     config_path: Path
     ruler_path: Path | None
-    traits_dir: Path
+    traits_dir: Path | None  # None: the config's traits_dir, else traits/
     output_dir: Path
     seed: int | None = None  # None: drawn, or the checkpoint's when resuming
     workers: int = 1

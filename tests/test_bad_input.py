@@ -608,7 +608,7 @@ CASES = [
     scan(
         "scan-layer-without-images",
         lambda root: (root / "traits" / "Eyes").mkdir(),
-        "traits/Eyes: layer folder has no .png, .gif or .webp images; add some or remove it",
+        "traits/Eyes: layer folder has no .png, .gif, .webp or .jpg images; add some or remove it",
     ),
     scan("scan-zero-byte", put(GREY, b""), f"{GREY}: file is empty (0 bytes); re-export it"),
     scan(

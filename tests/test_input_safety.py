@@ -263,9 +263,12 @@ def test_links_that_stay_inside_traits_are_allowed(make_project, monkeypatch) ->
     assert scanned.exit_code == 0, scanned.output
     config = json.loads((root / "config.json").read_text(encoding="utf-8"))
     assert "Shadow" in config["trait_order"]
-    assert {"name": "Grey_Hat", "file": "Grey_Hat.png", "rarity": 3} in (
-        config["traits"]["Hat"]["options"]
-    )
+    assert {
+        "name": "Grey_Hat",
+        "display_name": "Grey Hat",
+        "file": "Grey_Hat.png",
+        "rarity": 3,
+    } in (config["traits"]["Hat"]["options"])
     assert generated.exit_code == 0, generated.output
 
 
@@ -276,7 +279,7 @@ def test_a_zip_made_on_macos_scans_without_its_metadata_folder(tmp_path: Path) -
     (apple / "._Cap.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (tmp_path / "traits" / "Hat" / "._Cap.png").write_bytes(b"\x00\x05\x16\x07")
 
-    config = scan_traits(tmp_path / "traits")
+    config = scan_traits(tmp_path / "traits").config
 
     assert config["trait_order"] == ["Background", "Body", "Hat"]
     assert [o["file"] for o in config["traits"]["Hat"]["options"]] == ["Cap.png", "Crown.png"]

@@ -9,7 +9,7 @@ import pytest
 
 from modules.load.config_manager import ConfigManager
 from modules.load.spec import CollectionSpec
-from modules.load.trait_scan import scan_traits
+from modules.load.trait_scan import ScanOptions, scan_traits
 from modules.load.validation import schema_problems
 from modules.plan.selection import ABSENT
 from modules.run import nft_generator
@@ -94,7 +94,7 @@ def test_sample_uses_every_trait_file(spec: CollectionSpec) -> None:
 
 
 def test_sample_options_match_what_get_traits_scans(spec: CollectionSpec) -> None:
-    scanned = scan_traits(TRAITS)["traits"]
+    scanned = scan_traits(TRAITS, ScanOptions(keep_names=True)).config["traits"]
     config = document(SAMPLE_CONFIG)["traits"]
 
     assert {name: layer["options"] for name, layer in config.items()} == {

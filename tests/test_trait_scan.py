@@ -11,7 +11,8 @@ from PIL import Image
 from modules.cli.get_traits import get_traits_command
 from modules.errors import ConfigError, TraitFileError
 from modules.load.config_manager import ConfigManager
-from modules.load.trait_scan import default_layer_order, parse_trait_filename, scan_traits
+from modules.load.folder_conventions import parse_entry_name
+from modules.load.trait_scan import ScanOptions, default_layer_order, scan_traits
 from modules.load.validation import schema_problems
 from tests.conftest import BASIC_LAYERS, write_json, write_traits
 
@@ -70,8 +71,9 @@ def options(config: dict, layer: str) -> list[tuple[str, str, int]]:
         ("Super_Rarely", ("Super_Rarely", 3)),
     ],
 )
-def test_parse_trait_filename(stem: str, expected: tuple[str, int]) -> None:
-    assert parse_trait_filename(stem) == expected
+def test_genecator_rarity_suffixes(stem: str, expected: tuple[str, int]) -> None:
+    name = parse_entry_name(f"{stem}.png", is_file=True)
+    assert (name.display, name.weight or 3) == expected
 
 
 def test_default_layer_order_puts_background_first_then_natural_order() -> None:
@@ -89,7 +91,7 @@ def test_default_layer_order_recognises_background_names(background: str) -> Non
 
 
 def test_scan_builds_layers_options_and_rarities(tmp_path: Path) -> None:
-    config = scan_traits(scan_dir(tmp_path))
+    config = scan_traits(scan_dir(tmp_path)).config
 
     assert config["trait_order"] == ["Background", "Body", "Hat"]
     assert config["image_size"] == [8, 8]
@@ -106,14 +108,22 @@ def test_scan_builds_layers_options_and_rarities(tmp_path: Path) -> None:
 
 
 def test_scan_order_argument_puts_layers_first(tmp_path: Path) -> None:
-    config = scan_traits(scan_dir(tmp_path), ["Hat", "Body"])
+    config = scan_traits(
+        scan_dir(tmp_path),
+        ScanOptions(
+            order=(
+                "Hat",
+                "Body",
+            )
+        ),
+    ).config
 
     assert config["trait_order"] == ["Hat", "Body", "Background"]
 
 
 def test_scan_rejects_unknown_order_name_with_hint(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
-        scan_traits(scan_dir(tmp_path), ["Hatt"])
+        scan_traits(scan_dir(tmp_path), ScanOptions(order=("Hatt",)))
 
     assert info.value.problems == ("--order: no layer folder 'Hatt'; did you mean 'Hat'?",)
 
@@ -124,7 +134,7 @@ def test_scan_picks_up_extensions_case_insensitively(tmp_path: Path) -> None:
     Image.new("RGBA", (8, 8), (4, 5, 6, 255)).save(traits / "Hat" / "Beanie.gif")
     Image.new("RGBA", (8, 8), (7, 8, 9, 255)).save(traits / "Hat" / "Visor.Gif", "GIF")
 
-    config = scan_traits(traits)
+    config = scan_traits(traits).config
 
     assert options(config, "Hat") == [
         ("Beanie", "Beanie.gif", 3),
@@ -135,23 +145,18 @@ def test_scan_picks_up_extensions_case_insensitively(tmp_path: Path) -> None:
     ]
 
 
-def test_scan_ignores_other_files_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_scan_ignores_other_files_with_a_notice(tmp_path: Path) -> None:
     traits = scan_dir(tmp_path)
     notes = traits / "Hat" / "notes.txt"
     notes.write_text("ideas", encoding="utf-8")
 
-    with caplog.at_level(logging.WARNING, logger="modules.load.trait_scan"):
-        config = scan_traits(traits)
+    scan = scan_traits(traits)
 
-    assert [o["file"] for o in config["traits"]["Hat"]["options"]] == [
+    assert [o["file"] for o in scan.config["traits"]["Hat"]["options"]] == [
         "Cap_Rare.png",
         "Crown_5.png",
     ]
-    assert [r.getMessage() for r in caplog.records] == [
-        f"{notes}: not a .png, .gif or .webp image; ignored"
-    ]
+    assert scan.notices == [f"{notes}: not a .png, .gif, .webp or .jpg image; ignored"]
 
 
 def test_scan_ignores_hidden_files_and_folders_silently(
@@ -164,7 +169,7 @@ def test_scan_ignores_hidden_files_and_folders_silently(
     Image.new("RGBA", (8, 8)).save(traits / ".git" / "x.png")
 
     with caplog.at_level(logging.WARNING, logger="modules.load.trait_scan"):
-        config = scan_traits(traits)
+        config = scan_traits(traits).config
 
     assert config["trait_order"] == ["Background", "Body", "Hat"]
     assert len(config["traits"]["Hat"]["options"]) == 2
@@ -177,7 +182,7 @@ def test_scan_detects_image_size(tmp_path: Path) -> None:
         "Body": {"Wide.png": Image.new("RGBA", (24, 12))},
     }
 
-    assert scan_traits(scan_dir(tmp_path, layers))["image_size"] == [24, 12]
+    assert scan_traits(scan_dir(tmp_path, layers)).config["image_size"] == [24, 12]
 
 
 def test_scan_reports_mismatched_size_naming_the_file(tmp_path: Path) -> None:
@@ -221,7 +226,8 @@ def test_scan_reports_every_problem_at_once(tmp_path: Path) -> None:
 
     assert len(info.value.problems) == 3
     assert info.value.problems[0] == (
-        f"{traits / 'Eyes'}: layer folder has no .png, .gif or .webp images; add some or remove it"
+        f"{traits / 'Eyes'}: layer folder has no .png, .gif, .webp or .jpg images; add some or "
+        "remove it"
     )
 
 
@@ -234,7 +240,8 @@ def test_scan_reports_empty_layer_folder(tmp_path: Path) -> None:
         scan_traits(traits)
 
     assert info.value.problems == (
-        f"{traits / 'Eyes'}: layer folder has no .png, .gif or .webp images; add some or remove it",
+        f"{traits / 'Eyes'}: layer folder has no .png, .gif, .webp or .jpg images; add some or "
+        "remove it",
     )
 
 
@@ -275,7 +282,7 @@ def test_scan_reports_two_files_with_the_same_display_name(tmp_path: Path, other
 
 
 def test_scanned_config_validates_and_loads(tmp_path: Path) -> None:
-    config = scan_traits(scan_dir(tmp_path))
+    config = scan_traits(scan_dir(tmp_path)).config
     write_json(tmp_path / "config.json", config)
 
     spec = ConfigManager(tmp_path / "config.json", None, tmp_path / "traits").load()

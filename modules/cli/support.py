@@ -37,9 +37,8 @@ traits_option = click.option(
     "-t",
     "--traits",
     type=click.Path(path_type=Path),
-    default=DEFAULT_TRAITS,
-    show_default=True,
-    help="Folder with one sub-folder of .png/.gif/.webp trait images per layer.",
+    help="Folder with one sub-folder of trait images per layer [default: the config's "
+    f"traits_dir, else {DEFAULT_TRAITS}].",
 )
 log_level_option = click.option(
     "--log-level",

@@ -1,9 +1,11 @@
-"""Scan a traits folder into a config document: layers, options, rarity from file names."""
+"""Scan a traits folder into a config document: layers (numbered folders give the order),
+options with their weights, optional layers, multi-part and z-ordered traits, as the folder
+conventions of HashLips, nftchef, AE2 and Genecator say (modules/load/layer_tree.py)."""
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,37 +13,63 @@ from modules.constants import (
     BACKGROUND_NAMES,
     DEFAULT_IPFS_CID,
     DEFAULT_NAME_TEMPLATE,
-    DEFAULT_OPTION_RARITY,
-    RARITY_DIGITS,
-    RARITY_WORDS,
-    TRAIT_IMAGE_EXTENSIONS,
+    MAX_RARITY,
 )
 from modules.errors import ConfigError, TraitFileError
-from modules.load.trait_images import header_size, info_problems, inspect_trait_image, visible_share
-from modules.load.validation import did_you_mean, is_plain_name, nfc, schema_problems
+from modules.load.folder_conventions import parse_layer_folder, readable_name
+from modules.load.identical_art import identical_art_problems, identical_groups
+from modules.load.layer_tree import (
+    IGNORED_NAMES,
+    NameRules,
+    Outcome,
+    ScannedLayer,
+    name_problem,
+    natural_key,
+    outside_problem,
+    scan_layer,
+)
+from modules.load.trait_images import (
+    TraitImageInfo,
+    header_size,
+    info_problems,
+    inspect_trait_image,
+    visible_share,
+)
+from modules.load.validation import did_you_mean, nfc, schema_problems
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Archives made on macOS carry this folder of '._name' files beside the real ones.
-ZIP_METADATA = "__MACOSX"
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How names are read: `--rarity-delimiter`, the names that mean "nothing", whether
+    display names keep the file names as they are, the layers `--order` puts first, and
+    `only`: the layer folders to read, in this order (an imported layersOrder)."""
+
+    delimiter: str = "#"
+    none_names: frozenset[str] = frozenset({"none"})
+    keep_names: bool = False
+    order: tuple[str, ...] = ()
+    only: tuple[str, ...] | None = None
 
 
-def parse_trait_filename(stem: str) -> tuple[str, int]:
-    """Display name and rarity from a file stem: 'Laser_Eyes_Rare' -> ('Laser_Eyes', 1).
-    Only a whole last '_' part counts as a rarity suffix; without one the rarity is 3."""
-    head, separator, tail = stem.rpartition("_")
-    if separator and head:
-        rarity = RARITY_WORDS.get(tail.lower()) or RARITY_DIGITS.get(tail)
-        if rarity is not None:
-            return head, rarity
-    return stem, DEFAULT_OPTION_RARITY
+@dataclass
+class Scan:
+    """A scanned traits folder: the config document, what the user should know about it,
+    and whether the layer order was only guessed (no numbers, no --order)."""
+
+    config: dict[str, Any]
+    notices: list[str] = field(default_factory=list)
+    order_guessed: bool = False
 
 
-def natural_key(name: str) -> list[Any]:
-    """Sort key that puts '2_Body' before '10_Hat' and ignores case."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+@dataclass(frozen=True)
+class _Folder:
+    name: str  # the layer's name: the folder's name without its order number
+    path: Path
+    number: int | None
 
 
 def default_layer_order(
@@ -57,46 +85,61 @@ def default_layer_order(
     return sorted(names, key=key)
 
 
-def scan_traits(traits_dir: Path, order: Sequence[str] = ()) -> dict[str, Any]:
+def scan_traits(traits_dir: Path, options: ScanOptions | None = None) -> Scan:
     """Build a config document from `traits_dir`, checking every image; raises with all
-    problems found. `order` lists layers to put first, bottom first."""
+    problems found."""
+    options = options or ScanOptions()
     folders, problems = _layer_folders(traits_dir)
-    files = {}
-    for name, folder in folders.items():
-        files[name], file_problems = _trait_files(traits_dir, folder)
-        problems += file_problems
-    image_size, size_problems = _image_size_and_problems(folders, files)
+    if options.only is not None:
+        folders, skipped = _only(folders, options.only, problems)
+    else:
+        skipped = []
+    rules = NameRules(options.delimiter, options.none_names, traits_dir)
+    layers = {folder.name: scan_layer(folder.path, rules) for folder in folders}
+    problems += [problem for layer in layers.values() for problem in layer.problems]
+    problems += [
+        f"{folder.path}: layer folder has no .png, .gif, .webp or .jpg images; add some or "
+        "remove it"
+        for folder in folders
+        if not layers[folder.name].outcomes
+    ]
+    image_size, infos, size_problems = _checked_images(layers)
     problems += size_problems
-    options = {}
-    for name, paths in files.items():
-        options[name], option_problems = _options(paths)
-        problems += option_problems
     if problems:
         raise TraitFileError(*problems)
-    coverage = {name: mean_coverage(paths) for name, paths in files.items()}
-    layer_order = _layer_order(default_layer_order(list(files), coverage), order)
-    traits = {name: {"options": options[name]} for name in layer_order}
-    config = {
-        "trait_order": layer_order,
-        "priority_traits": [],
-        "max_similar_combinations": 1,
-        "image_size": list(image_size),
-        "ipfs_cid": DEFAULT_IPFS_CID,
-        "metadata": {
-            "name": "Genecator Collection",
-            "description": f"A generated collection of {len(layer_order)} layers.",
-            "name_template": DEFAULT_NAME_TEMPLATE,
-        },
-        "traits": traits,
-    }
-    invalid = schema_problems(config, "config.schema.json", "scanned config")
+    order, guessed = _layer_order(folders, layers, options.order, options.only is not None)
+    by_name = {folder.name: folder for folder in folders}
+    traits = {name: _layer_document(by_name[name], layers[name], options) for name in order}
+    scan = Scan(_config(order, traits, image_size), order_guessed=guessed)
+    scan.notices = skipped + [notice for layer in layers.values() for notice in layer.notices]
+    scan.notices += _identical_notices(folders, layers, infos)
+    invalid = schema_problems(scan.config, "config.schema.json", "scanned config")
     if invalid:
         raise ConfigError(*invalid)
-    return config
+    return scan
 
 
-def _layer_folders(traits_dir: Path) -> tuple[dict[str, Path], list[str]]:
-    """Layer name (the folder name, NFC) -> folder, and the folders that cannot be layers."""
+def _only(
+    folders: list[_Folder], wanted: Sequence[str], problems: list[str]
+) -> tuple[list[_Folder], list[str]]:
+    """The folders named in `wanted` (by folder name), in that order; the others skipped."""
+    by_folder = {nfc(folder.path.name): folder for folder in folders}
+    missing = [name for name in wanted if nfc(name) not in by_folder]
+    problems += [
+        f"layer '{name}': no folder of that name{did_you_mean(name, by_folder)}" for name in missing
+    ]
+    kept = [by_folder[nfc(name)] for name in wanted if nfc(name) in by_folder]
+    skipped = [
+        f"{folder.path}: not in the layer order; skipped, as the project's engine does"
+        for folder in folders
+        if folder not in kept
+    ]
+    return kept, skipped
+
+
+def _layer_folders(traits_dir: Path) -> tuple[list[_Folder], list[str]]:
+    """The layer folders (numbered ones give their name without the number), and the
+    problems of those that cannot be layers."""
     if not traits_dir.is_dir():
         msg = f"{traits_dir}: traits folder not found; create it with one sub-folder per layer"
         raise TraitFileError(msg)
@@ -104,97 +147,41 @@ def _layer_folders(traits_dir: Path) -> tuple[dict[str, Path], list[str]]:
         (p for p in traits_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: natural_key(p.name),
     )
-    if any(p.name == ZIP_METADATA for p in candidates):
-        logger.warning("%s: macOS zip metadata, not a layer; ignored", traits_dir / ZIP_METADATA)
-        candidates = [p for p in candidates if p.name != ZIP_METADATA]
+    for ignored in (p for p in candidates if p.name in IGNORED_NAMES):
+        logger.warning("%s: macOS zip metadata, not a layer; ignored", ignored)
+    candidates = [p for p in candidates if p.name not in IGNORED_NAMES]
     if not candidates:
         msg = f"{traits_dir}: no layer folders; add one sub-folder of images per layer"
         raise TraitFileError(msg)
-    folders: dict[str, Path] = {}
+    folders: dict[str, _Folder] = {}
     problems = []
-    for folder in candidates:
-        problem = _name_problem(folder) or _outside_problem(traits_dir, folder)
-        name = nfc(folder.name)
+    for path in candidates:
+        number, name = parse_layer_folder(nfc(path.name))
+        problem = name_problem(path) or outside_problem(traits_dir, path)
         if problem is None and name in folders:
-            problem = f"{folder}: same name as {folders[name]} in another Unicode form; rename one"
+            problem = f"{path}: the same layer name as {folders[name].path}; rename one"
         if problem is None:
-            folders[name] = folder
+            folders[name] = _Folder(name, path, number)
         else:
             problems.append(problem)
-    return folders, problems
+    return list(folders.values()), problems
 
 
-def _name_problem(path: Path) -> str | None:
-    """Names must survive JSON and terminals: valid UTF-8, no control characters."""
-    try:
-        path.name.encode("utf-8")
-    except UnicodeEncodeError:
-        return f"{path}: name is not valid UTF-8; rename it"
-    if not is_plain_name(path.name):
-        return f"{path}: name has control characters; rename it"
-    return None
-
-
-def _outside_problem(traits_dir: Path, path: Path) -> str | None:
-    """A link leaving traits/ would be refused by the generator; say so now."""
-    if not path.exists() or path.resolve().is_relative_to(traits_dir.resolve()):
-        return None
-    return f"{path}: links outside {traits_dir}; copy it into {traits_dir}"
-
-
-def _layer_order(default: list[str], order: Sequence[str]) -> list[str]:
-    """The layers named by --order first, in that order, then the rest in default order."""
-    order = [nfc(name) for name in order]
-    unknown = [name for name in order if name not in default]
-    if unknown:
-        raise ConfigError(
-            *(f"--order: no layer folder '{name}'{did_you_mean(name, default)}" for name in unknown)
-        )
-    return list(dict.fromkeys(order)) + [name for name in default if name not in order]
-
-
-def mean_coverage(paths: Sequence[Path]) -> float:
-    """Average share of visible (non-transparent) pixels over a layer's images."""
-    return sum(visible_share(path) for path in paths) / len(paths) if paths else 0.0
-
-
-def _trait_files(traits_dir: Path, folder: Path) -> tuple[list[Path], list[str]]:
-    """A layer folder's image files, and the ones that cannot be used (bad names, links out)."""
-    files, problems = [], []
-    for path in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
-        if path.name.startswith("."):
-            continue
-        if path.is_dir():
-            logger.warning("%s: sub-folders inside a layer folder are ignored", path)
-        elif path.suffix.lower() not in TRAIT_IMAGE_EXTENSIONS:
-            logger.warning("%s: not a .png, .gif or .webp image; ignored", path)
-        else:
-            problem = _name_problem(path) or _outside_problem(traits_dir, path)
-            if problem is None:
-                files.append(path)
-            else:
-                problems.append(problem)
-    return files, problems
-
-
-def _image_size_and_problems(
-    folders: dict[str, Path], files: dict[str, list[Path]]
-) -> tuple[tuple[int, int], list[str]]:
-    """The most common image size (so one odd file is the one reported) and every problem
-    against it; headers are compared first, so an odd or huge file is never decoded."""
-    problems = [
-        f"{folders[name]}: layer folder has no .png, .gif or .webp images; add some or remove it"
-        for name, paths in files.items()
-        if not paths
-    ]
-    paths = [path for layer in files.values() for path in layer]
+def _checked_images(
+    layers: Mapping[str, ScannedLayer],
+) -> tuple[tuple[int, int], dict[Path, TraitImageInfo], list[str]]:
+    """The most common image size (so one odd file is the one reported), every file's
+    description and every problem against that size; headers are compared first, so an
+    odd or huge file is never decoded."""
+    problems: list[str] = []
+    paths = list(dict.fromkeys(path for layer in layers.values() for path in layer.files))
     headers = _collect(header_size, paths, problems)
     expected = _most_common(headers.values())
     infos = _collect(lambda path: inspect_trait_image(path, expected), list(headers), problems)
     size = _most_common(info.size for info in infos.values()) or (0, 0)
     for path, info in infos.items():
         problems += info_problems(path, info, size)
-    return size, problems
+    return size, infos, problems
 
 
 def _collect(read: Callable[[Path], T], paths: list[Path], problems: list[str]) -> dict[Path, T]:
@@ -213,22 +200,107 @@ def _most_common(sizes: Iterable[tuple[int, int]]) -> tuple[int, int] | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _options(files: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    options, problems = [], []
-    seen: dict[str, Path] = {}
-    for path in files:
-        name, rarity = parse_trait_filename(path.stem)
-        name = nfc(name)  # one spelling of 'é' in metadata, whatever the file system stored
-        if name in seen:
-            other = seen[name].name
-            # Two spellings of one name (NFC and NFD) look identical: say why they clash.
-            form = (
-                " (the same name in another Unicode form)" if nfc(other) == nfc(path.name) else ""
-            )
-            problems.append(
-                f"{path}: option name '{name}' is also used by {other}{form}; rename one"
-            )
-            continue
-        seen[name] = path
-        options.append({"name": name, "file": path.name, "rarity": rarity})
-    return options, problems
+def _layer_order(
+    folders: Sequence[_Folder],
+    layers: Mapping[str, ScannedLayer],
+    first: Sequence[str],
+    fixed: bool,
+) -> tuple[list[str], bool]:
+    """The folders' own order when `fixed`; else --order's layers first, then numbered
+    folders by number, then a guess for the rest (whether anything was guessed is
+    returned)."""
+    names = [folder.name for folder in folders]
+    wanted = [nfc(name) for name in first]
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        raise ConfigError(
+            *(f"--order: no layer folder '{name}'{did_you_mean(name, names)}" for name in unknown)
+        )
+    numbered = sorted((f for f in folders if f.number is not None), key=lambda f: f.number or 0)
+    rest = [f.name for f in folders if f.number is None and f.name not in wanted]
+    if fixed:
+        return [folder.name for folder in folders], False
+    coverage = {name: _coverage(layers[name]) for name in rest}
+    guessed = default_layer_order(rest, coverage)
+    order = list(dict.fromkeys(wanted + [f.name for f in numbered] + guessed))
+    return order, len(guessed) > 1 or (bool(guessed) and bool(numbered))
+
+
+def _coverage(layer: ScannedLayer) -> float:
+    """Average share of visible pixels over a layer's images."""
+    files = layer.files
+    return sum(visible_share(path) for path in files) / len(files) if files else 0.0
+
+
+def _layer_document(folder: _Folder, layer: ScannedLayer, options: ScanOptions) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    if folder.path.name != folder.name:
+        document["folder"] = folder.path.name
+    total = layer.absent + sum(outcome.chance for outcome in layer.outcomes)
+    if layer.absent:
+        document["presence"] = _number(1 - layer.absent / total)
+    flat = layer.rarity_style and not layer.absent
+    document["options"] = [_option(outcome, options, flat) for outcome in layer.outcomes]
+    return document
+
+
+def _option(outcome: Outcome, options: ScanOptions, flat: bool) -> dict[str, Any]:
+    option: dict[str, Any] = {"name": outcome.name}
+    display = outcome.value if options.keep_names else readable_name(outcome.value)
+    if display != outcome.name:
+        option["display_name"] = display
+    ((first, z), *more) = outcome.parts
+    if more or z is not None:
+        option["parts"] = [_part(path, part_z) for path, part_z in outcome.parts]
+    else:
+        option["file"] = first
+    if flat:
+        option["rarity"] = min(MAX_RARITY, round(outcome.chance))
+    else:
+        option["weight"] = _number(outcome.chance)
+    return option
+
+
+def _part(path: str, z: int | None) -> dict[str, Any]:
+    return {"file": path} if z is None else {"file": path, "z": z}
+
+
+def _number(value: float) -> float | int:
+    """A weight as written: 70 rather than 70.0, and no 0.30000000000000004."""
+    rounded = round(value, 12)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def _identical_notices(
+    folders: Sequence[_Folder], layers: Mapping[str, ScannedLayer], infos: Mapping[Path, Any]
+) -> list[str]:
+    """Options of one layer whose images have identical pixels (main.py refuses them)."""
+    digests: dict[str, dict[str, str]] = {}
+    files: dict[str, dict[str, str]] = {}
+    for folder in folders:
+        for outcome in layers[folder.name].outcomes:
+            paths = [folder.path / path for path, _ in outcome.parts]
+            if all(path in infos for path in paths):
+                digests.setdefault(folder.name, {})[outcome.name] = " ".join(
+                    infos[path].pixels for path in paths
+                )
+                files.setdefault(folder.name, {})[outcome.name] = paths[0].name
+    return identical_art_problems(identical_groups(digests), "config.json", files)
+
+
+def _config(
+    order: list[str], traits: dict[str, Any], image_size: tuple[int, int]
+) -> dict[str, Any]:
+    return {
+        "trait_order": order,
+        "priority_traits": [],
+        "max_similar_combinations": 1,
+        "image_size": list(image_size),
+        "ipfs_cid": DEFAULT_IPFS_CID,
+        "metadata": {
+            "name": "Genecator Collection",
+            "description": f"A generated collection of {len(order)} layers.",
+            "name_template": DEFAULT_NAME_TEMPLATE,
+        },
+        "traits": traits,
+    }

@@ -30,7 +30,7 @@ class InputCheck:
         )
 
 
-def check_inputs(config_path: Path, ruler_path: Path | None, traits_dir: Path) -> InputCheck:
+def check_inputs(config_path: Path, ruler_path: Path | None, traits_dir: Path | None) -> InputCheck:
     """Everything a run would refuse raises (all problems at once); the rest is returned."""
     spec, warnings = ConfigManager(config_path, ruler_path, traits_dir).load_with_warnings()
     problems = spec_animation_problems(spec, None)

@@ -68,7 +68,7 @@ class NFTGenerator:
             return report
         started_at = utc_now()
         settings = self.settings
-        check_output_location(settings.output_dir, settings.traits_dir)
+        check_output_location(settings.output_dir, planned.spec.traits_dir)
         prepare_output(settings.output_dir, settings.force, settings.resume)
         self._write(write_plan_state, settings.output_dir, planned.state)
         renderer = self._renderer(planned, report, on_progress or (lambda _: None))
