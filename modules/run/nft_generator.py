@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modules.analysis.preview import write_preview
+from modules.constants import DEFAULT_IPFS_CID
 from modules.dependency_container import Container, build_container
 from modules.digests import json_sha256
 from modules.plan.distribution import drifted_layers
@@ -25,6 +26,8 @@ from modules.run.report import Report
 from modules.settings import GenerationSettings
 
 logger = logging.getLogger(__name__)
+
+PLACEHOLDER_BASE_URI = f"ipfs://{DEFAULT_IPFS_CID}/"
 
 
 def plan(settings: GenerationSettings, services: Container | None = None) -> Plan:
@@ -68,6 +71,12 @@ class NFTGenerator:
             return report
         started_at = utc_now()
         settings = self.settings
+        if planned.spec.metadata.base_uri == PLACEHOLDER_BASE_URI:
+            logger.warning(
+                "ipfs_cid is still the placeholder '%s': the image URIs are not real yet; set "
+                "ipfs_cid (or base_uri) in the config and --resume, or run genecator update-cid",
+                DEFAULT_IPFS_CID,
+            )
         check_output_location(settings.output_dir, planned.spec.traits_dir)
         prepare_output(settings.output_dir, settings.force, settings.resume)
         self._write(write_plan_state, settings.output_dir, planned.state)
