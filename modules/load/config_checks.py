@@ -24,10 +24,49 @@ def document_problems(config: dict[str, Any], label: str, traits: Path) -> list[
     return (
         layer_name_problems(config, label, traits)
         + layer_reference_problems(config, label)
+        + label_problems(config, label)
         + exclusive_problems(config, label)
         + metadata_problems(config, label)
         + uri_problems(config, label)
     )
+
+
+def label_problems(config: dict[str, Any], label: str) -> list[str]:
+    """What metadata shows must tell tokens apart: no two options of a layer (or its
+    none_value) show as one value, and no two layers as one trait_type."""
+    problems = []
+    shown: dict[str, str] = {}
+    for name, layer in config["traits"].items():
+        trait_type = layer.get("display_name", name)
+        if trait_type in shown:
+            problems.append(
+                f"{label}: $.traits.{name}: shown as trait_type '{trait_type}' like layer "
+                f"'{shown[trait_type]}'; give one of them another display_name"
+            )
+        shown.setdefault(trait_type, name)
+        problems += _value_clashes(layer, f"{label}: $.traits.{name}")
+    return problems
+
+
+def _value_clashes(layer: dict[str, Any], where: str) -> list[str]:
+    values: dict[str, list[str]] = {}
+    for option in layer["options"]:
+        names = values.setdefault(option.get("display_name", option["name"]), [])
+        if option["name"] not in names:  # a repeated name is reported as such
+            names.append(option["name"])
+    problems = [
+        f"{where}: options {' and '.join(repr(n) for n in names)} are both shown as {value!r}, "
+        "so tokens would differ only in art; give them different display_name values"
+        for value, names in values.items()
+        if len(names) > 1
+    ]
+    none_value = layer.get("none_value")
+    if none_value in values:
+        problems.append(
+            f"{where}.none_value: {none_value!r} is also the value of option "
+            f"{values[none_value][0]!r}, so absent and present would look alike; choose another"
+        )
+    return problems
 
 
 def exclusive_problems(config: dict[str, Any], label: str) -> list[str]:

@@ -147,8 +147,6 @@ def _layer_folders(traits_dir: Path) -> tuple[list[_Folder], list[str]]:
         (p for p in traits_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: natural_key(p.name),
     )
-    for ignored in (p for p in candidates if p.name in IGNORED_NAMES):
-        logger.warning("%s: macOS zip metadata, not a layer; ignored", ignored)
     candidates = [p for p in candidates if p.name not in IGNORED_NAMES]
     if not candidates:
         msg = f"{traits_dir}: no layer folders; add one sub-folder of images per layer"

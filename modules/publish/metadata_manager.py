@@ -21,7 +21,7 @@ from modules.constants import (
     MAX_RARITY,
     RARITY_REPORT,
 )
-from modules.load.spec import CollectionSpec
+from modules.load.spec import CollectionSpec, Layer
 from modules.plan.backgrounds import background_colour, hex_colour
 from modules.plan.distribution import Cell
 from modules.plan.selection import ABSENT, Combo
@@ -98,7 +98,7 @@ class MetadataManager:
                 (o.label, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
             ]
             if layer.optional:
-                values.append((layer.none_value or ABSENT_LABEL, 1 - present, ABSENT))
+                values.append((absence_label(layer), 1 - present, ABSENT))
             rows += [
                 ShareRow(
                     layer.label,
@@ -129,6 +129,15 @@ class MetadataManager:
             traits.setdefault(row.trait_type, {})[row.value] = row.count
         atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
         atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
+
+
+def absence_label(layer: Layer) -> str:
+    """How reports show the layer's absence: its none_value, else "None", else — when an
+    option is shown as "None" — "(absent)", so the two never merge in a count."""
+    if layer.none_value is not None:
+        return layer.none_value
+    labels = {option.label for option in layer.options}
+    return ABSENT_LABEL if ABSENT_LABEL not in labels else "(absent)"
 
 
 def share_cells(rows: Sequence[ShareRow]) -> dict[str, list[Cell]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.errors import ConfigError
+from modules.load.project_import import import_project
 from modules.load.trait_scan import Scan, ScanOptions, scan_traits
 from modules.render.image_processor import ImageProcessor
 
@@ -60,8 +61,6 @@ def _scan(request: ScanRequest) -> tuple[Scan, Path, list[dict[str, Any]] | None
     options = ScanOptions(request.delimiter, request.none_names, request.keep_names, request.order)
     if request.project is None:
         return scan_traits(request.traits, options), request.traits, None, []
-    from modules.load.project_import import import_project  # only --from needs the JS reader
-
     imported = import_project(request.project, keep_names=request.keep_names)
     scan = Scan(imported.config, imported.notices, order_guessed=False)
     return scan, request.project / "layers", imported.rules, imported.untranslated
