@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modules.errors import ConfigError
-from modules.load.js_config import Unsupported, read_js_config
+from modules.load.js.reader import read_js_config
+from modules.load.js.values import Unsupported
 
 # The shape of HashLips Art Engine 1.1.x's src/config.js, in values of our own.
 HASHLIPS_CONFIG = """\

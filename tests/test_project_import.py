@@ -11,7 +11,7 @@ from PIL import Image
 from modules.constants import DEFAULT_IPFS_CID
 from modules.errors import ConfigError
 from modules.load.config_manager import ConfigManager
-from modules.load.project_import import ProjectImport, detect_project, import_project
+from modules.load.importers.project import ProjectImport, detect_project, import_project
 from modules.run.nft_generator import generate
 from modules.settings import GenerationSettings
 from tests.conftest import write_json

@@ -10,7 +10,7 @@ from typing import Any
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.errors import ConfigError
-from modules.load.project_import import import_project
+from modules.load.importers.project import import_project
 from modules.load.trait_scan import Scan, ScanOptions, scan_traits
 from modules.render.image_processor import ImageProcessor
 
