@@ -4,8 +4,9 @@
     python bench/bench_speed.py --art flat --size 1024 -n 300 --repeats 1
 
 For each setting it generates a deterministic trait set (6 layers x 8 options; "textured" is
-painted-looking noise and gradients, "flat" is hard-edged pixel art; --animated adds a
-4-frame layer), then times, medians over --repeats:
+painted-looking noise and gradients, "flat" is hard-edged pixel art; "illustrated" is 8 layers
+x 8 options of outlined flat-colour characters, like most real collections, see
+bench/illustrated_art.py; --animated adds a 4-frame layer), then times, medians over --repeats:
 - the naive baseline: per image open every layer with Pillow, alpha_composite, save PNG with
   Pillow's defaults, one process;
 - `main.py` with --workers 1 and 2 (start-up included), with stage CPU times from
@@ -20,6 +21,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ import click
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from bench import illustrated_art
 from bench.rss import run_sampling_rss
 from modules.render.encoding import EncodeOptions, encode_still
 from modules.render.image_processor import ImageProcessor
@@ -69,29 +73,44 @@ def flat_layer(rng: np.random.Generator, layer: int, size: int) -> Image.Image:
     return image
 
 
+def write_option(path: Path, image: Callable[[], Image.Image], animate: bool) -> None:
+    """Save one option: as 4 rotated frames when `animate` (always), else only when missing."""
+    if animate:
+        frames = [image().rotate(angle) for angle in (0, 5, 10, 5)]
+        frames[0].save(path, save_all=True, append_images=frames[1:], duration=120)
+    elif not path.exists():
+        image().save(path)
+
+
 def make_trait_set(root: Path, art: str, size: int, animated: bool) -> Path:
     """Write traits/ and config.json under `root` (reused when present)."""
     rng = np.random.default_rng(2024)
     draw = textured_layer if art == "textured" else flat_layer
+    layers = illustrated_art.LAYERS if art == "illustrated" else LAYERS
     traits = {}
-    for index, layer in enumerate(LAYERS):
+    for index, layer in enumerate(layers):
         folder = root / "traits" / layer
         folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for option in range(OPTIONS):
             name = f"{layer}_{option}"
-            image = draw(rng, index, size)
-            path = folder / (f"{name}.png")
-            if animated and layer == "Eyes" and option == 0:
-                frames = [image.rotate(angle) for angle in (0, 5, 10, 5)]
-                frames[0].save(path, save_all=True, append_images=frames[1:], duration=120)
-            elif not path.exists():
-                image.save(path)
-            entries.append({"name": name, "file": path.name, "rarity": option % 5 + 1})
+            if art == "illustrated":  # each option has its own seed: cached files aren't redrawn
+                image = partial(illustrated_art.illustrated_layer, index, option, size)
+            else:  # one random stream: every option is drawn, to keep it in step
+                image = partial(Image.Image.copy, draw(rng, index, size))
+            animate = animated and layer == "Eyes" and option == 0
+            write_option(folder / f"{name}.png", image, animate)
+            entries.append({"name": name, "file": f"{name}.png", "rarity": option % 5 + 1})
         traits[layer] = {"options": entries}
-    config = {"trait_order": list(LAYERS), "image_size": [size, size], "traits": traits}
+    config = {"trait_order": list(layers), "image_size": [size, size], "traits": traits}
     (root / "config.json").write_text(json.dumps(config, indent=2))
     return root
+
+
+def trait_order(root: Path) -> list[str]:
+    """The layer names of the trait set under `root`, bottom first."""
+    order: list[str] = json.loads((root / "config.json").read_text())["trait_order"]
+    return order
 
 
 def naive_run(root: Path, tokens: int) -> tuple[float, float]:
@@ -99,11 +118,12 @@ def naive_run(root: Path, tokens: int) -> tuple[float, float]:
     out = root / "naive"
     out.mkdir(exist_ok=True)
     rng = random.Random(1)
+    layers = trait_order(root)
     started = time.perf_counter()
     sizes = []
     for token in range(tokens):
         canvas = None
-        for layer in LAYERS:
+        for layer in layers:
             with Image.open(
                 root / "traits" / layer / f"{layer}_{rng.randrange(OPTIONS)}.png"
             ) as im:
@@ -111,7 +131,7 @@ def naive_run(root: Path, tokens: int) -> tuple[float, float]:
             canvas = frame if canvas is None else Image.alpha_composite(canvas, frame)
         path = out / f"{token}.png"
         if canvas is None:
-            raise RuntimeError("LAYERS is empty: nothing to composite")
+            raise RuntimeError("the trait order is empty: nothing to composite")
         canvas.save(path)
         sizes.append(path.stat().st_size)
     return tokens / (time.perf_counter() - started), statistics.fmean(sizes)
@@ -141,8 +161,9 @@ def encoder_limit(root: Path, size: int, png: PngCompression, samples: int = 40)
     """Images/s of composite + encode alone, in process (layers decoded beforehand)."""
     processor = ImageProcessor(1024, 256)
     rng = random.Random(2)
+    layers = trait_order(root)
     tokens = [
-        [root / "traits" / layer / f"{layer}_{rng.randrange(OPTIONS)}.png" for layer in LAYERS]
+        [root / "traits" / layer / f"{layer}_{rng.randrange(OPTIONS)}.png" for layer in layers]
         for _ in range(samples)
     ]
     for files in tokens:
@@ -173,7 +194,10 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 @click.command()
 @click.option(
-    "--art", type=click.Choice(["textured", "flat"]), default="textured", show_default=True
+    "--art",
+    type=click.Choice(["textured", "flat", "illustrated"]),
+    default="textured",
+    show_default=True,
 )
 @click.option("--size", default=512, show_default=True, help="Image side in pixels.")
 @click.option("-n", "tokens", default=800, show_default=True, help="Tokens per Genecator run.")
