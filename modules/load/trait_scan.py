@@ -208,6 +208,8 @@ def _layer_order(
     folders by number, then a guess for the rest (whether anything was guessed is
     returned)."""
     names = [folder.name for folder in folders]
+    if fixed:
+        return names, False
     wanted = [nfc(name) for name in first]
     unknown = [name for name in wanted if name not in names]
     if unknown:
@@ -216,8 +218,6 @@ def _layer_order(
         )
     numbered = sorted((f for f in folders if f.number is not None), key=lambda f: f.number or 0)
     rest = [f.name for f in folders if f.number is None and f.name not in wanted]
-    if fixed:
-        return [folder.name for folder in folders], False
     coverage = {name: _coverage(layers[name]) for name in rest}
     guessed = default_layer_order(rest, coverage)
     order = list(dict.fromkeys(wanted + [f.name for f in numbered] + guessed))

@@ -114,11 +114,8 @@ class NFTGenerator:
 
     def _publish(self, combos: list[Combo], renderer: CollectionRenderer, report: Report) -> None:
         """The collection files, written once every token exists."""
-        output, metadata, hashes = (
-            self.settings.output_dir,
-            self.services.metadata_manager,
-            renderer.hashes,
-        )
+        output, metadata = self.settings.output_dir, self.services.metadata_manager
+        hashes = renderer.hashes
         self._write(renderer.ledger.finish, hashes)
         self._write(
             metadata.write_collection_files,

@@ -4,6 +4,7 @@ only a guess, a preview of one token stacked in that order so the guess can be c
 
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def _summary(output: Path, config: dict[str, Any]) -> list[str]:
     ]
 
 
-def _write(write: Any, path: Path, content: Any) -> None:
+def _write(write: Callable[[Path, Any], None], path: Path, content: Any) -> None:
     try:
         write(path, content)
     except OSError as exc:
