@@ -20,6 +20,7 @@ from PIL import Image
 
 from modules import atomic_io
 from modules.publish import checkpoint
+from modules.publish.output_lock import LOCK_FILE
 from modules.run import nft_generator
 from modules.settings import CacheLimits, GenerationSettings
 from tests.conftest import REPO, write_json, write_layered_traits
@@ -204,12 +205,13 @@ def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> i
 
 
 def assert_only_complete_files(out: Path, reference: Path) -> None:
-    """After a kill: temp files aside, every file is whole and holds the reference bytes
-    (or, for ledger chunks, the reference's hashes)."""
+    """After a kill: temp files and the dead run's lock file aside (the next run takes the
+    lock over), every file is whole and holds the reference bytes (or, for ledger chunks,
+    the reference's hashes)."""
     expected = digests(reference)
     hashes = json.loads((reference / "seen_hashes.json").read_text())["images"]
     for path in sorted(out.rglob("*")):
-        if not path.is_file() or path.name.startswith(".tmp-"):
+        if not path.is_file() or path.name.startswith(".tmp-") or path.name == LOCK_FILE:
             continue
         rel = path.relative_to(out).as_posix()
         if path.suffix == ".png":

@@ -8,6 +8,7 @@ import click
 from modules.analysis.ipfs_cid import update_cid
 from modules.cli.support import CONTEXT, log_level_option, run_command
 from modules.constants import DEFAULT_OUTPUT, METADATA_DIR
+from modules.publish.output_lock import OutputLock
 
 
 @click.command("update-cid", context_settings=CONTEXT)
@@ -25,7 +26,8 @@ def update_cid_command(ctx: click.Context, cid: str, metadata_dir: Path, log_lev
     """Rewrite the image URIs of every token to ipfs://CID/{file}."""
 
     def action() -> int:
-        changed = update_cid(metadata_dir, cid)
+        with OutputLock(metadata_dir.parent, "update-cid"):  # never beside a running writer
+            changed = update_cid(metadata_dir, cid)
         click.echo(
             f"Updated {changed} token file(s) in {metadata_dir} to ipfs://{cid}/…; "
             "rebuilt combined_metadata.json"

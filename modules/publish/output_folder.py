@@ -44,7 +44,7 @@ def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, P
         )
         raise OutputError(msg)
     for folder in (output_dir, image_dir, metadata_dir):
-        _make_writable_folder(folder)
+        make_writable_folder(folder)
     try:
         for path in (existing if force else []) + _temp_files(output_dir):
             path.unlink(missing_ok=True)
@@ -85,7 +85,8 @@ def _temp_files(output_dir: Path) -> list[Path]:
     ]
 
 
-def _make_writable_folder(folder: Path) -> None:
+def make_writable_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) and prove it is writable, or say why not."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe_write(folder / f"{TEMP_PREFIX}probe-{os.getpid()}")

@@ -17,6 +17,7 @@ from modules.publish.checkpoint import HashLedger, write_plan_state
 from modules.publish.duplicate_images import identical_tokens
 from modules.publish.metadata_manager import share_cells
 from modules.publish.output_folder import check_output_location, checked_write, prepare_output
+from modules.publish.output_lock import OutputLock
 from modules.publish.provenance import provenance_document, write_provenance_document
 from modules.publish.run_log import append_run, utc_now
 from modules.render.render_pool import RenderSettings, start_worker_server
@@ -61,26 +62,37 @@ class NFTGenerator:
         )
 
     def generate(self, on_progress: ProgressCallback | None = None) -> Report:
-        planned = self.plan()
+        settings = self.settings
+        if settings.dry_run:
+            planned = self.plan()
+            report = self._report(planned)
+            report.planned_only = True
+            report.shares = self.services.metadata_manager.share_rows(planned.combos)
+            return report
+        check_output_location(settings.output_dir, self.services.config_manager.spec.traits_dir)
+        # Held from before the checkpoint is read until the run log is written.
+        with OutputLock(settings.output_dir, "generate"):
+            return self._write_collection(on_progress or (lambda _: None))
+
+    def _report(self, planned: Plan) -> Report:
         report = Report(self.settings.num_tokens, planned.seed, planned.capacity, planned.redraws)
         shares = self.services.metadata_manager.share_rows(planned.combos)
         report.drift = drifted_layers(share_cells(shares))
-        if self.settings.dry_run:
-            report.planned_only = True
-            report.shares = shares
-            return report
-        started_at = utc_now()
-        settings = self.settings
+        return report
+
+    def _write_collection(self, on_progress: ProgressCallback) -> Report:
+        settings, started_at = self.settings, utc_now()
+        planned = self.plan()
+        report = self._report(planned)
         if planned.spec.metadata.base_uri == PLACEHOLDER_BASE_URI:
             logger.warning(
                 "ipfs_cid is still the placeholder '%s': the image URIs are not real yet; set "
                 "ipfs_cid (or base_uri) in the config and --resume, or run genecator update-cid",
                 DEFAULT_IPFS_CID,
             )
-        check_output_location(settings.output_dir, planned.spec.traits_dir)
         prepare_output(settings.output_dir, settings.force, settings.resume)
         self._write(write_plan_state, settings.output_dir, planned.state)
-        renderer = self._renderer(planned, report, on_progress or (lambda _: None))
+        renderer = self._renderer(planned, report, on_progress)
         renderer.run(planned.combos)
         report.identical_images = identical_tokens(renderer.hashes)
         report.identical_allowed = planned.spec.allow_identical_art
