@@ -22,6 +22,7 @@ from modules.constants import COLLECTION_STATS, METADATA_DIR, RARITY_REPORT
 from modules.constants import HTML_REPORT as REPORT
 from modules.errors import CollectionError
 from modules.load.validation import read_json
+from modules.publish.csv_files import cell_text
 from modules.publish.metadata_manager import ShareRow
 
 DEFAULT_TOP = 12
@@ -44,8 +45,8 @@ def read_share_rows(path: Path) -> list[ShareRow]:
         with open(path, encoding="utf-8", newline="") as handle:
             return [
                 ShareRow(
-                    trait_type=row["trait_type"],
-                    value=row["value"],
+                    trait_type=cell_text(row["trait_type"]),
+                    value=cell_text(row["value"]),
                     configured_percent=float(row["configured_percent"]),
                     count=int(row["count"]),
                     achieved_percent=float(row["achieved_percent"]),

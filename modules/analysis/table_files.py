@@ -1,13 +1,12 @@
 """Analysis reports as CSV or JSON, the format chosen by the file's extension."""
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from modules.atomic_io import atomic_write_bytes, json_bytes
 from modules.errors import ConfigError, OutputError
+from modules.publish.csv_files import csv_bytes
 
 FORMATS = (".csv", ".json")
 
@@ -18,15 +17,6 @@ def check_report_path(path: Path) -> Path:
         msg = f"{path}: the report must end in .csv or .json (the extension picks the format)"
         raise ConfigError(msg)
     return path
-
-
-def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """A header and rows, '\\n' line ends, UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 def write_report(

@@ -2,6 +2,7 @@
 keys that exclude each other, and the image URIs."""
 
 import re
+import unicodedata
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -14,6 +15,9 @@ from modules.load.validation import did_you_mean, is_plain_name
 # gigabyte-long name, so widths and precisions are capped.
 MAX_TEMPLATE_WIDTH = 64
 TEMPLATE_SAMPLES: dict[str, Any] = {"name": "Collection", "id": 1}
+# Characters that reorder the text around them when shown (U+200E/F marks, U+202A-E
+# embeddings and overrides, U+2066-9 isolates).
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Keys that say the same thing two ways: a document may give one of each pair.
 LAYER_EXCLUSIVE = (("rarity", "presence"),)
 OPTION_EXCLUSIVE = (("rarity", "weight"), ("file", "parts"))
@@ -24,11 +28,51 @@ def document_problems(config: dict[str, Any], label: str, traits: Path) -> list[
     return (
         layer_name_problems(config, label, traits)
         + layer_reference_problems(config, label)
+        + unsafe_name_problems(config, label)
         + label_problems(config, label)
         + exclusive_problems(config, label)
         + metadata_problems(config, label)
         + uri_problems(config, label)
     )
+
+
+def unsafe_name_problems(config: dict[str, Any], label: str) -> list[str]:
+    """Names that metadata, reports and terminals would show wrongly: empty or blank, with a
+    line break, NUL or other control character, or a bidirectional override (which makes
+    'gpj.exe' read as 'exe.jpg')."""
+    problems = []
+    for where, name in _shown_names(config):
+        reason = name_display_problem(name)
+        if reason:
+            problems.append(f"{label}: {where}: {name!r} {reason}; rename it")
+    return problems
+
+
+def _shown_names(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every layer and option name and display name, with its JSON path."""
+    found = []
+    for name, layer in config["traits"].items():
+        if "folder" in layer:  # else the name is a folder name, checked as one
+            found.append((f"$.traits.{name}", name))
+        keys = [key for key in ("display_name", "none_value") if key in layer]
+        found += [(f"$.traits.{name}.{key}", layer[key]) for key in keys]
+        for index, option in enumerate(layer["options"]):
+            where = f"$.traits.{name}.options[{index}]"
+            found.append((f"{where}.name", option["name"]))
+            if "display_name" in option:
+                found.append((f"{where}.display_name", option["display_name"]))
+    return found
+
+
+def name_display_problem(name: str) -> str | None:
+    """Why `name` cannot be shown as one honest line, or None."""
+    if not name.strip():
+        return "is blank"
+    if any(char in BIDI_CONTROLS for char in name):
+        return "contains a bidirectional control character"
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        return "contains a line break, NUL or other control character"
+    return None
 
 
 def label_problems(config: dict[str, Any], label: str) -> list[str]:

@@ -1,7 +1,5 @@
 """OpenSea token metadata and the collection files: combined metadata, stats, rarity report."""
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from modules.load.spec import CollectionSpec, Layer
 from modules.plan.backgrounds import background_colour, hex_colour
 from modules.plan.distribution import Cell
 from modules.plan.selection import ABSENT, Combo
+from modules.publish.csv_files import csv_bytes
 from modules.settings import EncodeOptions
 
 
@@ -38,6 +37,9 @@ class ShareRow:
     count: int
     achieved_percent: float
     absent: bool = False  # the row of an optional layer's absence, not of an option
+
+
+RARITY_COLUMNS = ("trait_type", "value", "configured_percent", "achieved_percent", "count")
 
 
 class MetadataManager:
@@ -152,17 +154,16 @@ def share_cells(rows: Sequence[ShareRow]) -> dict[str, list[Cell]]:
 
 def rarity_csv(rows: Sequence[ShareRow]) -> bytes:
     """The rarity report: one row per trait value, percentages with two decimals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["trait_type", "value", "configured_percent", "achieved_percent", "count"])
-    for row in rows:
-        writer.writerow(
-            [
+    return csv_bytes(
+        RARITY_COLUMNS,
+        [
+            (
                 row.trait_type,
                 row.value,
                 f"{row.configured_percent:.2f}",
                 f"{row.achieved_percent:.2f}",
                 row.count,
-            ]
-        )
-    return buffer.getvalue().encode("utf-8")
+            )
+            for row in rows
+        ],
+    )
