@@ -11,6 +11,8 @@ from itertools import accumulate, product
 from modules.load.spec import CollectionSpec
 
 MAX_OUTPUT_FRAMES = 600
+GIF_TICK_MS = 10  # GIF frame delays are whole centiseconds
+MIN_GIF_TICKS = 2  # browsers show a shorter frame for 100 ms
 # Beyond this many combinations of distinct timings, check them all together (stricter).
 MAX_CHECKED_CHOICES = 10_000
 
@@ -49,6 +51,32 @@ def token_timeline(timings: Sequence[Timing]) -> Timeline:
         tuple(bisect_right(c, start % c[-1]) for c in cumulative) for start in starts
     )
     return Timeline(tuple(e - s for s, e in zip(starts, ends, strict=True)), layer_frames)
+
+
+def gif_timing(durations: Sequence[int]) -> list[tuple[int, int]]:
+    """(frame index, ms) of the frames a GIF shows for frames of `durations` ms: each frame
+    ends at its exact time rounded to whole centiseconds, so the loop keeps its exact total
+    (to the centisecond); a frame left shorter than 2 cs is merged into the one before it
+    (the first into the one after it)."""
+    shown: list[list[int]] = []  # [frame index, end in ticks]
+    elapsed = 0
+    for index, ms in enumerate(durations):
+        elapsed += ms
+        end = (elapsed + GIF_TICK_MS // 2) // GIF_TICK_MS  # round half up, exactly
+        start = shown[-1][1] if shown else 0
+        if shown and end - start < MIN_GIF_TICKS:
+            shown[-1][1] = end
+        else:
+            shown.append([index, end])
+    if len(shown) > 1 and shown[0][1] < MIN_GIF_TICKS:
+        del shown[0]  # the next frame starts at 0 instead
+    if len(shown) == 1:  # one very short frame
+        shown[0][1] = max(shown[0][1], MIN_GIF_TICKS)
+    starts = [0] + [end for _, end in shown[:-1]]
+    return [
+        (index, (end - start) * GIF_TICK_MS)
+        for (index, end), start in zip(shown, starts, strict=True)
+    ]
 
 
 def _frame_starts(timings: Sequence[Timing], cycle: int) -> list[int]:

@@ -7,6 +7,7 @@ from typing import assert_never
 from PIL import Image
 
 from modules.load.trait_images import alpha_extrema
+from modules.render.animation import gif_timing
 from modules.render.png_encoder import encode_png
 from modules.settings import EncodeOptions
 
@@ -52,6 +53,9 @@ def encode_animation(
             lossless=options.webp_lossless,
         )
         return buffer.getvalue()
+    timing = gif_timing(durations)
+    frames = [frames[index] for index, _ in timing]
+    durations = [ms for _, ms in timing]
     transparent = any(alpha_extrema(f)[0] < GIF_ALPHA_CUTOFF for f in frames)
     palette = shared_palette(frames, reserve_transparent=transparent)
     paletted = [_to_palette(f, palette, transparent, DITHERS[options.gif_dither]) for f in frames]
