@@ -38,5 +38,9 @@ class CheckpointMismatchError(CheckpointError):
     """Resuming with inputs that differ from those the collection was started with."""
 
 
+class RenderWorkerLost(GenecatorError):
+    """A render process died mid-run (the OOM killer, a kill -9); the run stops resumable."""
+
+
 class CollectionError(GenecatorError):
     """A finished collection's metadata or images are missing, malformed or inconsistent."""

@@ -6,13 +6,16 @@ import os
 import signal
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.digests import sha256_hex
-from modules.errors import GenecatorError
+from modules.errors import GenecatorError, RenderWorkerLost
 from modules.render.allocator import keep_freed_buffers
 from modules.render.image_processor import RGB, Effect, ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
@@ -123,8 +126,38 @@ def render_all(
         for job in jobs:
             yield render_token(job, settings, processor, resources)
         return
-    with _worker_context().Pool(workers, _init_worker, (settings, resources)) as pool:
-        yield from pool.imap_unordered(_render_in_worker, jobs, chunksize=CHUNK)
+    pool = ProcessPoolExecutor(workers, _worker_context(), _init_worker, (settings, resources))
+    try:
+        yield from _completed(pool, jobs, workers)
+    except BrokenProcessPool:
+        # What the OOM killer (or a kill -9) leaves: a worker gone, its tokens unwritten.
+        msg = (
+            "a render process died (killed by the system, often for lack of memory); the "
+            "tokens it was rendering were not written"
+        )
+        raise RenderWorkerLost(msg) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _completed(
+    pool: ProcessPoolExecutor, jobs: Iterable[RenderJob], workers: int
+) -> Iterator[RenderResult]:
+    """Results of chunks of jobs as they complete, with a few chunks per worker in flight
+    (enough to keep every worker busy, few enough that memory stays flat in the run's size)."""
+    chunks = _chunks(jobs)
+    pending = {pool.submit(_render_chunk, chunk) for chunk in islice(chunks, 2 * workers)}
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield from future.result()
+            pending |= {pool.submit(_render_chunk, chunk) for chunk in islice(chunks, 1)}
+
+
+def _chunks(jobs: Iterable[RenderJob]) -> Iterator[list[RenderJob]]:
+    iterator = iter(jobs)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
 
 
 def start_worker_server() -> None:
@@ -155,9 +188,9 @@ def _init_worker(settings: RenderSettings, resources: ResourceManager) -> None:
     _worker = (settings, settings.new_processor(), resources)
 
 
-def _render_in_worker(job: RenderJob) -> RenderResult:
+def _render_chunk(jobs: list[RenderJob]) -> list[RenderResult]:
     if _worker is None:
         msg = "render worker used before its initializer ran"
         raise RuntimeError(msg)
     settings, processor, resources = _worker
-    return render_token(job, settings, processor, resources)
+    return [render_token(job, settings, processor, resources) for job in jobs]

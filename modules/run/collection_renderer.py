@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from modules.atomic_io import atomic_write_json
+from modules.errors import RenderWorkerLost
 from modules.load.spec import Background, Layer
 from modules.plan.backgrounds import background_colour
 from modules.plan.selection import Combo
@@ -121,13 +122,16 @@ class CollectionRenderer:
         )
         progress = BatchedProgress(self.on_progress)
         with StopSignals() as stop:
-            for count, result in enumerate(results, start=1):
-                self._record(result)
-                if count % settings.checkpoint_every == 0:
-                    self._write(self.ledger.flush)
-                progress.add(1)
-                if self._should_stop(result, stop):
-                    break
+            try:
+                for count, result in enumerate(results, start=1):
+                    self._record(result)
+                    if count % settings.checkpoint_every == 0:
+                        self._write(self.ledger.flush)
+                    progress.add(1)
+                    if self._should_stop(result, stop):
+                        break
+            except RenderWorkerLost as lost:
+                self.report.worker_lost = str(lost)
         progress.flush()
 
     def _record(self, result: RenderResult) -> None:

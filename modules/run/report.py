@@ -40,6 +40,7 @@ class Report:
     stopped_early: bool = False
     interrupted: str | None = None
     fatal: str | None = None
+    worker_lost: str | None = None  # a render process died: the run stopped, resumable
     planned_only: bool = False  # a dry run: nothing was meant to be written
     shares: list[ShareRow] = field(default_factory=list)  # a dry run's planned shares
     performance: dict[str, Any] | None = None  # with --enable-performance-stats
@@ -74,7 +75,7 @@ class Report:
             return EXIT_INTERRUPTED
         if self.planned_only:
             return EXIT_OK
-        if self.done < self.requested:
+        if self.done < self.requested or self.worker_lost:
             return EXIT_FAILED_TOKENS
         if self.identical_images and not self.identical_allowed:
             return EXIT_IDENTICAL_IMAGES
@@ -158,6 +159,8 @@ class Report:
             ]
         if self.interrupted:
             return [f"Interrupted ({self.interrupted}); finished tokens are kept: {RESUME_HINT}."]
+        if self.worker_lost:
+            return [f"Stopped: {self.worker_lost}. Finished tokens are kept: {RESUME_HINT}."]
         if self.failed:
             return [f"To retry the failed tokens, {RESUME_HINT}."]
         return []
