@@ -131,7 +131,10 @@ class CollectionRenderer:
                     if self._should_stop(result, stop):
                         break
             except RenderWorkerLost as lost:
-                self.report.worker_lost = str(lost)
+                if stop.requested:  # Ctrl-C to the whole group also reached a worker
+                    self.report.interrupted = stop.requested
+                else:
+                    self.report.worker_lost = str(lost)
         progress.flush()
 
     def _record(self, result: RenderResult) -> None:
