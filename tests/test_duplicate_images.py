@@ -70,3 +70,11 @@ def test_from_hashes_to_lines():
     assert identical_token_lines(identical_tokens(hashes))[0].startswith(
         "Tokens 1 and 3 have identical images"
     )
+
+
+def test_a_large_group_names_a_dozen_ids_and_counts_the_rest() -> None:
+    (line,) = identical_token_lines([list(range(1, 5001))])
+    assert line.startswith(
+        "Tokens 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 4988 more (5000 in all) "
+    )
+    assert len(line) < 300

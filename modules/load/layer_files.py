@@ -10,8 +10,6 @@ from modules.constants import DEFAULT_OPTION_RARITY, TRAIT_IMAGE_EXTENSIONS
 from modules.load.spec import BlendMode, Part, TraitOption
 from modules.load.validation import did_you_mean, is_plain_name, nfc
 
-DRAWING_KEYS = ("z", "blend", "opacity")
-
 
 @dataclass(frozen=True)
 class LayerFolder:

@@ -2,7 +2,6 @@
 options with their weights, optional layers, multi-part and z-ordered traits, as the folder
 conventions of HashLips, nftchef, AE2 and Genecator say (modules/load/layer_tree.py)."""
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +35,6 @@ from modules.load.trait_images import (
     visible_share,
 )
 from modules.load.validation import did_you_mean, nfc, schema_problems
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

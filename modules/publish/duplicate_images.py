@@ -7,6 +7,9 @@ from collections.abc import Mapping, Sequence
 DEFAULT_LIMIT = 20
 
 
+MAX_LISTED_IDS = 12  # ids named on one summary line
+
+
 def identical_tokens(hashes: Mapping[int, str]) -> list[list[int]]:
     """Token ids sharing an image hash, for every hash held by two or more; each group
     sorted, groups ordered by their first id."""
@@ -31,7 +34,11 @@ def identical_token_lines(groups: Sequence[Sequence[int]], limit: int = DEFAULT_
 
 
 def _group_line(ids: Sequence[int]) -> str:
-    listed = " and ".join(filter(None, [", ".join(map(str, ids[:-1])), str(ids[-1])]))
+    if len(ids) > MAX_LISTED_IDS:  # the full list is in collection_stats.json
+        shown = ", ".join(map(str, ids[:MAX_LISTED_IDS]))
+        listed = f"{shown} and {len(ids) - MAX_LISTED_IDS} more ({len(ids)} in all)"
+    else:
+        listed = " and ".join(filter(None, [", ".join(map(str, ids[:-1])), str(ids[-1])]))
     return (
         f"Tokens {listed} have identical images (the same SHA-256): their traits differ only in "
         "layers that look the same; check for duplicate trait files, fully transparent ones, "
