@@ -525,7 +525,7 @@ CASES = [
     gen(
         "config-is-a-folder",
         unchanged,
-        "traits: cannot read it (Is a directory); check the path",
+        "traits: is a folder, not a file; give the path of the file",
         args=("-c", "traits"),
     ),
     # ruler.json

@@ -1,19 +1,32 @@
 """The one reader of a finished collection's metadata: token files in id order, checked, with
 each token's traits and image file. Every analysis tool in utils/ reads through it."""
 
+import hashlib
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from modules.constants import IMAGE_DIR, METADATA_DIR
+from modules.digests import HASH_CHUNK
 from modules.errors import CollectionError
 from modules.load.validation import read_json
 
-TOKEN_FILE = re.compile(r"^(\d+)\.json$")
+TOKEN_FILE = re.compile(r"^([0-9]+)\.json$")  # not \d, which matches any script's digits
 REQUIRED_FIELDS = ("name", "image", "attributes")
 ATTRIBUTE_VALUE_TYPES = (str, int, float)
+# combined_metadata.json grows with the collection (about 500 bytes a token): 2 million
+# tokens fit, and parsing it costs several times its size.
+MAX_COMBINED_BYTES = 1 << 30
+SHOWN_MISSING = 5  # missing ids a gap message lists before "…"
+RESUME = "run the same `genecator generate` with --resume"
+# How each format Genecator writes begins and ends: a copy cut short lacks its end marker.
+PNG_SIGNATURE, PNG_END = b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x00IEND\xaeB`\x82"
+GIF_SIGNATURES, GIF_END = (b"GIF87a", b"GIF89a"), b";"
+JPEG_SIGNATURE, JPEG_END = b"\xff\xd8", b"\xff\xd9"
+MARKER_BYTES = 12  # the longest signature or end marker, kept while a file is hashed
 
 
 @dataclass(frozen=True)
@@ -47,23 +60,74 @@ def uri_extension(uri: str, source: str, field: str) -> str:
     return extension.lower()
 
 
+def regular_file_at(path: Path, what: str) -> bool:
+    """Whether a regular file is at `path` (False: nothing, or a broken link). Anything else
+    there is an error, so no tool opens a pipe (it would block) or a device."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise CollectionError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return True
+    raise CollectionError(f"{path}: is {_kind(mode)}, not a {what}; move it away")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    return "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
 def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:
-    """(token id, path) of every `{digits}.json` in `metadata_dir`, in id order; other JSON
-    (combined_metadata.json, reports) is ignored."""
+    """(token id, path) of every `{digits}.json` in `metadata_dir`, in id order, which must
+    run 1..N without gaps; other JSON (combined_metadata.json, reports) is ignored."""
     if not metadata_dir.is_dir():
         msg = f"{metadata_dir}: no such folder; pass the folder of a generated collection"
         raise CollectionError(msg)
+    try:
+        paths = sorted(metadata_dir.iterdir())
+    except OSError as exc:
+        raise CollectionError(f"{metadata_dir}: cannot list it ({exc.strerror or exc})") from None
     found: dict[int, Path] = {}
-    for path in sorted(metadata_dir.iterdir()):
+    for path in paths:
         match = TOKEN_FILE.match(path.name)
-        if not (match and path.is_file()):
+        if not (match and regular_file_at(path, "token file")):
             continue
         token_id = int(match.group(1))
+        if token_id == 0:
+            raise CollectionError(f"{path}: token ids start at 1; move the file away")
         if token_id in found:
             msg = f"{path}: token {token_id} also has {found[token_id].name}; keep one of them"
             raise CollectionError(msg)
         found[token_id] = path
-    return sorted(found.items())
+    ids = sorted(found)
+    if ids and ids[-1] != len(ids):
+        raise CollectionError(_gap_problem(metadata_dir, ids))
+    return [(token_id, found[token_id]) for token_id in ids]
+
+
+def _gap_problem(metadata_dir: Path, ids: list[int]) -> str:
+    # Every tool numbers tokens by position somewhere (combined_metadata.json, provenance), so a
+    # gap would silently shift every later token by one.
+    last, count = ids[-1], ids[-1] - len(ids)
+    shown: list[int] = []
+    expected = 1
+    for token_id in ids:
+        shown += range(expected, min(token_id, expected + SHOWN_MISSING - len(shown)))
+        expected = token_id + 1
+    if count == 1:
+        subject, files = f"token {shown[0]} is missing (no {shown[0]}.json)", "it"
+    else:
+        listed = ", ".join(map(str, shown)) + (", …" if count > len(shown) else "")
+        subject, files = f"{count} tokens are missing (no {{id}}.json for {listed})", "them"
+    return (
+        f"{metadata_dir}: {subject}, but token ids must run 1..{last} ({last}.json is the "
+        f"highest) without gaps; restore {files}, or {RESUME} to write {files} again"
+    )
 
 
 def iter_tokens(metadata_dir: Path) -> Iterator[Token]:
@@ -83,14 +147,32 @@ def read_tokens(metadata_dir: Path) -> list[Token]:
 
 def read_combined(path: Path) -> list[Token]:
     """Tokens of a combined_metadata.json; entries are in id order, so entry i is token i."""
-    document = read_json(path, CollectionError)
+    regular_file_at(path, "combined metadata file")
+    document = read_json(path, CollectionError, MAX_COMBINED_BYTES)
     if not isinstance(document, list) or not document:
         msg = f"{path}: expected a non-empty JSON array of token metadata"
         raise CollectionError(msg)
-    return [
+    tokens = [
         checked_token(index, entry, f"{path}: entry {index}")
         for index, entry in enumerate(document, start=1)
     ]
+    for token in tokens:
+        _check_position(token, path)
+    return tokens
+
+
+def _check_position(token: Token, path: Path) -> None:
+    # Genecator names every image {id}.{ext}, so an entry whose image names another id is
+    # out of place: one before it is missing, or the file was edited by hand.
+    name = token.metadata["image"].rsplit("/", 1)[-1]
+    stem = name.rpartition(".")[0]
+    if stem.isascii() and stem.isdigit() and int(stem) != token.token_id:
+        msg = (
+            f"{token.source}: its image {name} is token {int(stem)}'s, not token "
+            f"{token.token_id}'s (an entry is missing or out of order); rebuild the file "
+            "with `genecator combine-metadata`"
+        )
+        raise CollectionError(msg)
 
 
 def read_collection(collection_dir: Path, combined_file: Path | None = None) -> list[Token]:
@@ -150,9 +232,48 @@ def image_path(collection_dir: Path, token: Token) -> Path:
 
 
 def existing_image(collection_dir: Path, token: Token) -> Path:
-    """`image_path`, or an error when the file is missing."""
+    """`image_path`, or an error when no regular file is there."""
     path = image_path(collection_dir, token)
-    if not path.is_file():
-        msg = f"{path}: image of token {token.token_id} not found ({token.source} names it)"
+    if not regular_file_at(path, "token image"):
+        msg = (
+            f"{path}: image of token {token.token_id} not found ({token.source} names it); "
+            f"restore it, or {RESUME} to render it again"
+        )
         raise CollectionError(msg)
     return path
+
+
+def image_sha256(path: Path) -> str:
+    """Hex SHA-256 of a token image, which must be a whole PNG, GIF, WebP or JPEG file;
+    checked while hashing (its end marker), without decoding, so it costs no extra time."""
+    digest = hashlib.sha256()
+    head = tail = b""
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                head = head or chunk[:MARKER_BYTES]
+                tail = (tail + chunk[-MARKER_BYTES:])[-MARKER_BYTES:]
+                size += len(chunk)
+                digest.update(chunk)
+    except OSError as exc:
+        raise CollectionError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if not _whole_image(head, tail, size):
+        msg = (
+            f"{path}: cut off or damaged (not a whole PNG, GIF, WebP or JPEG file); "
+            f"{RESUME} to render it again"
+        )
+        raise CollectionError(msg)
+    return digest.hexdigest()
+
+
+def _whole_image(head: bytes, tail: bytes, size: int) -> bool:
+    if head.startswith(PNG_SIGNATURE):
+        return tail.endswith(PNG_END)
+    if head.startswith(GIF_SIGNATURES):
+        return tail.endswith(GIF_END)
+    if head.startswith(JPEG_SIGNATURE):
+        return tail.endswith(JPEG_END)
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return int.from_bytes(head[4:8], "little") + 8 == size  # the RIFF size field
+    return False

@@ -5,8 +5,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.analysis.collection_reader import Token, existing_image
-from modules.digests import file_sha256
+from modules.analysis.collection_reader import Token, existing_image, image_sha256
 
 
 @dataclass(frozen=True)
@@ -22,9 +21,10 @@ class Duplicates:
 
 
 def find_duplicates(collection_dir: Path, tokens: Sequence[Token]) -> Duplicates:
-    """Duplicate groups by trait combination (order of attributes ignored) and by image hash."""
+    """Duplicate groups by trait combination (order of attributes ignored) and by image hash;
+    only the tokens' own images are read, never the rest of image/."""
     combos = ((t.token_id, frozenset(t.traits.items())) for t in tokens)
-    hashes = ((t.token_id, file_sha256(existing_image(collection_dir, t))) for t in tokens)
+    hashes = ((t.token_id, image_sha256(existing_image(collection_dir, t))) for t in tokens)
     return Duplicates(groups(combos), groups(hashes))
 
 

@@ -13,19 +13,19 @@ from modules.analysis.collection_reader import (
     Token,
     existing_image,
     read_tokens,
+    regular_file_at,
     trait_types,
 )
 from modules.analysis.rarity import Rarity, rank_rarity
-from modules.analysis.table_files import write_output
 from modules.analysis.thumbnails import thumbnail
 from modules.constants import COLLECTION_STATS, METADATA_DIR, RARITY_REPORT
-from modules.constants import HTML_REPORT as REPORT
 from modules.errors import CollectionError
 from modules.load.validation import read_json
 from modules.publish.csv_files import cell_text
 from modules.publish.metadata_manager import ShareRow
 
 DEFAULT_TOP = 12
+MAX_TOP = 1000  # each is an inline JPEG of a few KB: the page stays a few MB at most
 THUMB_SIZE = 96
 LABEL_W, BAR_W, ROW_H, BAR_H = 150, 300, 30, 11
 CONFIGURED, ACHIEVED = "#b8b2d6", "#4a3f8c"
@@ -41,6 +41,7 @@ height:.8em;margin:0 .3em 0 1em}
 
 def read_share_rows(path: Path) -> list[ShareRow]:
     """The rows of rarity_report.csv, or an error naming the file."""
+    regular_file_at(path, "rarity report")
     try:
         with open(path, encoding="utf-8", newline="") as handle:
             return [
@@ -151,6 +152,7 @@ def stats_html(stats: dict[str, Any], tokens: Sequence[Token], rarity: Rarity) -
 def report_html(output_dir: Path, top: int = DEFAULT_TOP) -> str:
     """The whole page for the collection in `output_dir`."""
     stats_path = output_dir / COLLECTION_STATS
+    regular_file_at(stats_path, "collection stats file")
     stats = read_json(stats_path, CollectionError)
     if not isinstance(stats, dict):
         raise CollectionError(f"{stats_path}: expected a JSON object")
@@ -164,10 +166,3 @@ def report_html(output_dir: Path, top: int = DEFAULT_TOP) -> str:
         f"<h2>Configured vs achieved share</h2>{charts_html(shares)}"
         f"<h2>Rarest tokens</h2>{rarest_html(output_dir, tokens, rarity, top)}</body></html>\n"
     )
-
-
-def write_html_report(output_dir: Path, top: int = DEFAULT_TOP) -> Path:
-    """Write `output_dir`/report.html and return its path."""
-    path = output_dir / REPORT
-    write_output(path, report_html(output_dir, top).encode("utf-8"))
-    return path

@@ -16,16 +16,19 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations, pairwise
+from itertools import combinations, islice, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
 from modules.analysis.collection_reader import Token, trait_types
 from modules.constants import ABSENT_LABEL
-from modules.errors import CollectionError
+from modules.errors import CollectionError, ConfigError
 
 # Above this many K-subsets, the pigeonhole blocks do less bucketing work.
 MAX_SUBSET_KEYS = 256
+# Pairs take about 250 bytes each, and a low threshold on a large collection finds nearly all
+# N²/2 of them: the report is refused above this many instead of filling the memory.
+MAX_PAIRS = 1_000_000
 
 Vector = tuple[int, ...]
 
@@ -75,8 +78,15 @@ def find_similar(tokens: Sequence[Token], threshold: int) -> Similarity:
     ]
     found = [
         SimilarPair(ids[a], ids[b], tuple([labels[p][vectors[a][p]] for p in shared]))
-        for a, b, shared in similar_indices(vectors, threshold)
+        for a, b, shared in islice(similar_indices(vectors, threshold), MAX_PAIRS + 1)
     ]
+    if len(found) > MAX_PAIRS:
+        msg = (
+            f"--threshold {threshold}: more than {MAX_PAIRS:,} pairs of tokens share at least "
+            f"{threshold} of the {len(types)} trait values, more than a report holds; "
+            "raise --threshold"
+        )
+        raise ConfigError(msg)
     found.sort(key=lambda pair: (-len(pair.shared), pair.first, pair.second))
     return Similarity(threshold, types, found)
 

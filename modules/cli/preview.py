@@ -5,8 +5,15 @@ from pathlib import Path
 
 import click
 
-from modules.analysis.html_report import DEFAULT_TOP
-from modules.analysis.preview import DEFAULT_COUNT, DEFAULT_THUMB, SELECTIONS, write_preview
+from modules.analysis.html_report import DEFAULT_TOP, MAX_TOP
+from modules.analysis.preview import (
+    DEFAULT_COUNT,
+    DEFAULT_THUMB,
+    MAX_SHEET_PIXELS,
+    MIN_THUMB,
+    SELECTIONS,
+    write_preview,
+)
 from modules.cli.analysis_options import collection_option
 from modules.cli.support import CONTEXT, log_level_option, run_command
 
@@ -32,14 +39,14 @@ from modules.cli.support import CONTEXT, log_level_option, run_command
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --select random.")
 @click.option(
     "--size",
-    type=click.IntRange(min=16),
+    type=click.IntRange(min=MIN_THUMB),
     default=DEFAULT_THUMB,
     show_default=True,
-    help="Thumbnail size in pixels.",
+    help=f"Thumbnail size in pixels; the whole sheet may have {MAX_SHEET_PIXELS:,} pixels.",
 )
 @click.option(
     "--top",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_TOP),
     default=DEFAULT_TOP,
     show_default=True,
     help="Rarest tokens shown in report.html.",

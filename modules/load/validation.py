@@ -5,6 +5,7 @@ import json
 import math
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
@@ -18,6 +19,9 @@ from jsonschema.exceptions import ValidationError
 from modules.errors import ConfigError, GenecatorError
 
 MAX_SHOWN = 80  # characters of a wrong value quoted in a schema message
+# Configs, rules, config.js and token metadata are far smaller; a bigger file is a mistake
+# that would cost several times its size in memory to parse.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -48,12 +52,23 @@ def is_plain_name(name: str) -> bool:
     )
 
 
-def read_json(path: Path, error: type[GenecatorError] = ConfigError) -> Any:
-    """Parse a JSON file strictly (no NaN/Infinity, no duplicate keys, no unpaired
-    surrogates; a UTF-8 BOM is fine), turning every way it can be unusable into one error."""
+def read_text_file(
+    path: Path, error: type[GenecatorError], max_bytes: int | None = MAX_DOCUMENT_BYTES
+) -> str:
+    """A UTF-8 text file's contents (a BOM is dropped), refused before it is read when it is
+    not a regular file (a pipe would block) or larger than `max_bytes`."""
     try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a pipe or device"
+            raise error(f"{path}: is {kind}, not a file; give the path of the file")
+        if max_bytes is not None and status.st_size > max_bytes:
+            raise error(
+                f"{path}: {status.st_size / 2**20:.0f} MiB is more than the "
+                f"{max_bytes >> 20} MiB such a file may be; is it the right file?"
+            )
         # utf-8-sig: editors on Windows save a BOM, which is harmless.
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
@@ -62,6 +77,16 @@ def read_json(path: Path, error: type[GenecatorError] = ConfigError) -> Any:
     except OSError as exc:
         msg = f"{path}: cannot read it ({exc.strerror or exc}); check the path and its permissions"
         raise error(msg) from None
+
+
+def read_json(
+    path: Path,
+    error: type[GenecatorError] = ConfigError,
+    max_bytes: int | None = MAX_DOCUMENT_BYTES,
+) -> Any:
+    """Parse a JSON file strictly (no NaN/Infinity, no duplicate keys, no unpaired
+    surrogates; a UTF-8 BOM is fine), turning every way it can be unusable into one error."""
+    text = read_text_file(path, error, max_bytes)
     if not text.strip():
         raise error(f"{path}: file is empty; it must hold a JSON object")
     try:

@@ -29,7 +29,7 @@ from modules.load.js.reader import JsConfig, read_js_config
 from modules.load.js.values import Unsupported
 from modules.load.layer_tree import IGNORED_NAMES
 from modules.load.trait_scan import ScanOptions, scan_traits
-from modules.load.validation import nfc, schema_problems
+from modules.load.validation import nfc, read_text_file, schema_problems
 
 CONFIG_JS = Path("src", "config.js")
 LAYERS = "layers"
@@ -62,8 +62,8 @@ def detect_project(path: Path) -> str | None:
     if _has_nested_folders(path / LAYERS):
         return NFTCHEF
     try:
-        text = config_js.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text_file(config_js, ConfigError)
+    except ConfigError:
         return HASHLIPS  # import_project says why the file cannot be read
     try:
         exports = read_js_config(text, str(config_js)).exports
@@ -111,13 +111,10 @@ def _read_project(project: Path) -> JsConfig:
             f"{project}: not a HashLips or nftchef project: it has no layers/ folder; such a "
             f"project holds layers/ (one folder of images per layer) and {LABEL}"
         )
-    try:
-        text = config_js.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not config_js.exists():
         msg = f"{config_js}: not found; a HashLips or nftchef project keeps its settings there"
-        raise ConfigError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config_js}: cannot be read ({exc}); save it as UTF-8 text") from None
+        raise ConfigError(msg)
+    text = read_text_file(config_js, ConfigError)
     return read_js_config(text, str(config_js))
 
 

@@ -1,0 +1,63 @@
+"""Whether a plan fits in memory, checked before it is made: the memory this process may
+still use (free RAM, or less under an address-space limit) against bytes per token."""
+
+import os
+import resource
+from pathlib import Path
+
+from modules.errors import CapacityError
+from modules.plan.trait_tracker import PLAN_BYTES_PER_TOKEN
+
+MEMINFO = Path("/proc/meminfo")
+STATUS = Path("/proc/self/status")
+
+
+def check_plan_memory(requested: int, planned: int) -> None:
+    """Refuse an -n whose plan would not fit in the memory available, before planning."""
+    needed = (requested - planned) * PLAN_BYTES_PER_TOKEN
+    available = available_memory()
+    if available is not None and needed > available:
+        fits = planned + available // PLAN_BYTES_PER_TOKEN
+        msg = (
+            f"-n {requested}: planning needs about {_gb(needed)} of memory "
+            f"({PLAN_BYTES_PER_TOKEN} bytes per token) but only {_gb(available)} is available; "
+            f"lower -n to at most {fits} or free memory"
+        )
+        raise CapacityError(msg)
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate, or None when the system does not say."""
+    limits = [_free_ram(), _address_space_left()]
+    known = [limit for limit in limits if limit is not None]
+    return min(known) if known else None
+
+
+def _free_ram() -> int | None:
+    if MEMINFO.is_file():  # Linux: free RAM plus the cache it can drop
+        return _proc_field(MEMINFO, "MemAvailable:")
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return None
+
+
+def _address_space_left() -> int | None:
+    """What RLIMIT_AS leaves above the address space already mapped (Linux reports it)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    mapped = _proc_field(STATUS, "VmSize:") if STATUS.is_file() else None
+    return soft if mapped is None else max(soft - mapped, 0)
+
+
+def _proc_field(path: Path, name: str) -> int | None:
+    """A `name: N kB` line of a /proc file, in bytes."""
+    for line in path.read_text().splitlines():
+        if line.startswith(name):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1e9:.1f} GB"
