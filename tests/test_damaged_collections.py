@@ -173,6 +173,17 @@ def test_a_missing_token_file_is_refused_by_every_tool_and_changes_nothing(
         assert snapshot(copy) == before, name  # combined_metadata.json and reports untouched
 
 
+def test_missing_last_tokens_are_found_by_the_count_the_run_recorded(
+    generated: Path, tmp_path: Path
+) -> None:
+    def damage(collection: Path) -> None:
+        for token_id in (19, 20):  # no gap is left: only collection_stats.json knows
+            (collection / "metadata" / f"{token_id}.json").unlink()
+
+    for _, result in run_tools(generated, tmp_path, TOOLS, damage).values():
+        refusal(result, "holds tokens 1..18 but collection_stats.json records 20", RESUME)
+
+
 def test_many_missing_ids_are_summed_up_naming_the_first_and_the_highest(
     generated: Path, tmp_path: Path
 ) -> None:

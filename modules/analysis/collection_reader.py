@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules.constants import IMAGE_DIR, METADATA_DIR
+from modules.constants import COLLECTION_STATS, IMAGE_DIR, METADATA_DIR
 from modules.digests import HASH_CHUNK
 from modules.errors import CollectionError
 from modules.load.validation import read_json
@@ -107,7 +107,24 @@ def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:
     ids = sorted(found)
     if ids and ids[-1] != len(ids):
         raise CollectionError(_gap_problem(metadata_dir, ids))
+    recorded = _recorded_tokens(metadata_dir.parent / COLLECTION_STATS)
+    if recorded is not None and len(ids) < recorded:
+        # The last tokens gone leave no gap; the run's statistics still say how many it wrote.
+        msg = (
+            f"{metadata_dir}: holds tokens 1..{len(ids)} but {COLLECTION_STATS} records "
+            f"{recorded}; restore the missing ones, or {RESUME} to write them again"
+        )
+        raise CollectionError(msg)
     return [(token_id, found[token_id]) for token_id in ids]
+
+
+def _recorded_tokens(stats: Path) -> int | None:
+    """The token count the run that published the collection recorded, if there is one."""
+    if not regular_file_at(stats, "statistics file"):
+        return None
+    document = read_json(stats, CollectionError)
+    count = document.get("tokens") if isinstance(document, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _gap_problem(metadata_dir: Path, ids: list[int]) -> str:
