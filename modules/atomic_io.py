@@ -2,18 +2,32 @@
 
 import json
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-TEMP_PREFIX = ".tmp-"
+# Temp files are named for Genecator and their writer's process, so a later run removes its own
+# stale ones (left by a killed process) and never a user's `.tmp-` file.
+TEMP_PREFIX = ".tmp-genecator-"
+TEMP_NAME = re.compile(rf"{re.escape(TEMP_PREFIX)}[0-9]+-.+")
+
+
+def temp_path(path: Path) -> Path:
+    """The temp file beside `path` that this process writes before renaming it into place."""
+    return path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+
+
+def is_temp_file(path: Path) -> bool:
+    """Whether `path` is named like a temp file of an atomic write (by any process)."""
+    return TEMP_NAME.fullmatch(path.name) is not None
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object], durable: bool = True) -> None:
     """Write via `write(file)` to a temp file beside `path`, fsync it, then rename over `path`.
     `durable=False` skips the fsync for files whose caller syncs them in batches later."""
-    temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+    temp = temp_path(path)
     try:
         with open(temp, "wb") as handle:
             write(handle)

@@ -22,6 +22,12 @@ class TraitFileError(GenecatorError):
     reason = "unusable trait file"
 
 
+class TraitChangedError(TraitFileError):
+    """A trait file no longer holds the bytes the run was planned with."""
+
+    reason = "trait file changed"
+
+
 class CapacityError(GenecatorError):
     """More tokens were asked for than distinct valid combinations exist."""
 

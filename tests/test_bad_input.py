@@ -723,7 +723,7 @@ class FailingWrite:
 
     def __call__(self, path: Path, mode: str) -> Any:
         handle = open(path, mode)  # noqa: SIM115 - closed by the writer's `with`
-        final = Path(path).name.split("-", 2)[-1]  # .tmp-<pid>-<name>
+        final = Path(path).name.split("-", 3)[-1]  # .tmp-genecator-<pid>-<name>
         return RefusedWrites(handle, self, final) if final in self.names else handle
 
 

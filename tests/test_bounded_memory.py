@@ -155,3 +155,18 @@ def test_a_config_that_is_a_pipe_or_huge_is_refused_unread(project, tmp_path, ma
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_art_too_large_to_render_in_the_memory_available_is_refused_first(tmp_path):
+    size = (3000, 3000)  # 36 MB a frame; a token of three layers holds 13 frames at once
+    layers: TraitSet = {
+        f"L{layer}": {f"o{option}.png": (99, option * 99, layer * 99, 255) for option in range(2)}
+        for layer in range(3)
+    }
+    write_traits(tmp_path / "traits", layers, size)
+    write_json(tmp_path / "config.json", {**config_for(layers), "image_size": list(size)})
+    done = genecator(tmp_path, "generate", "-n", "2", "--workers", "1", address_space=800 << 20)
+    assert done.returncode == 1
+    assert "rendering one 3000x3000 token of up to 3 layer frames needs about 0.5 GB" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "output").exists()

@@ -408,7 +408,7 @@ def test_interrupt_exits_130(project: Callable[..., Path], monkeypatch: pytest.M
 
     assert result.exit_code == 130
     assert (
-        "Interrupted; files already written are complete: run the same command with --resume"
+        "Interrupted (SIGINT); finished tokens are kept: run the same command with --resume."
         in stderr_of(result)
     )
 

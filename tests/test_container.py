@@ -105,7 +105,7 @@ class RecordingTracker(TraitTracker):
 def test_the_planner_records_tokens_in_the_given_tracker(settings):
     tracker = RecordingTracker((), None)
     planned = plan(settings, with_service(settings, trait_tracker=tracker))
-    assert tracker.added == planned.combos
+    assert tracker.added == list(planned.combos)
     assert len(set(tracker.added)) == TOKENS
 
 

@@ -106,7 +106,9 @@ def test_each_layer_is_decoded_once(layers, monkeypatch):
     decoded = []
     real = image_processor.decode_layer
     monkeypatch.setattr(
-        image_processor, "decode_layer", lambda p, size=None: decoded.append(p) or real(p, size)
+        image_processor,
+        "decode_layer",
+        lambda p, size=None, digest="": decoded.append(p) or real(p, size, digest),
     )
     processor = ImageProcessor(16, 8)
     for _ in range(5):

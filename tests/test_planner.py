@@ -348,7 +348,9 @@ def test_tracker_state_is_the_plan_in_token_order():
     for combo in combos:
         tracker.add(combo)
     assert tracker.to_state() == {"combinations": [list(combo) for combo in combos]}
-    assert tracker.combos == combos
+    assert list(tracker.combos) == combos
+    assert tracker.combos[-1] == combos[-1]
+    assert tracker.combos[1:3] == combos[1:3]
 
 
 # --- golden plan ---------------------------------------------------------------------------

@@ -287,7 +287,8 @@ def test_resume_after_sigkill_equals_uninterrupted_run(
         status = kill_when(proc, images_at_least(out, kill_at), f"{kill_at} images existed")
     if kill_at != COUNT - 1:  # the last kill point may come after the run ended
         assert status == -signal.SIGKILL
-        assert not (out / RUN_LOG).exists()
+        logged = run_log(out) if (out / RUN_LOG).exists() else []
+        assert [entry["ended"] for entry in logged] in ([], [None])  # reserved, never ended
     recorded = assert_ledger_matches_images(out)
     if with_chunk:  # a chunk existed at the kill, and only a finished run removes chunks
         assert recorded
@@ -504,7 +505,7 @@ def test_resume_repairs_exactly_the_damaged_tokens(project, reference, finished)
     (image / "23.png").unlink()
     text = (metadata / "51.json").read_text()
     (metadata / "51.json").write_text(text[: len(text) // 2])
-    stale = image / ".tmp-123-5.png"
+    stale = image / ".tmp-genecator-123-5.png"
     stale.write_bytes(b"partial")
 
     result = generate(project, finished, "-n", str(COUNT), "--seed", SEED, "--resume")
@@ -599,7 +600,7 @@ def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_co
     assert report.exit_code == 0
     for source, target in moves:
         assert source.parent == target.parent
-        assert source.name == f".tmp-{os.getpid()}-{target.name}"
+        assert source.name == f".tmp-genecator-{os.getpid()}-{target.name}"
     replaced = [target.relative_to(out).as_posix() for _, target in moves]
     assert len(replaced) == len(set(replaced))  # each file is written once
     chunks = {name for name in replaced if name.startswith("checkpoint/")}
@@ -611,18 +612,18 @@ def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_co
 def test_ledger_chunks_continue_after_an_earlier_run_and_merge_on_finish(tmp_path):
     earlier = checkpoint.HashLedger(tmp_path)
     for token_id in (1, 2):
-        earlier.add(token_id, f"h{token_id}")
+        earlier.add(token_id, f"{token_id:064x}")
         earlier.flush()
     later = checkpoint.HashLedger(tmp_path)  # a resumed run: counts the chunks it finds once
     for token_id in (3, 4):
-        later.add(token_id, f"h{token_id}")
+        later.add(token_id, f"{token_id:064x}")
         later.flush()
     later.flush()  # nothing pending: no empty chunk
 
     chunks = sorted(path.name for path in (tmp_path / "checkpoint").iterdir())
     assert chunks == [f"hashes-00000{number}.json" for number in (1, 2, 3, 4)]
     recorded = later.load()
-    assert recorded == {i: f"h{i}" for i in (1, 2, 3, 4)}
+    assert recorded == {i: f"{i:064x}" for i in (1, 2, 3, 4)}
     later.finish(recorded)
     assert not (tmp_path / "checkpoint").exists()
     assert checkpoint.HashLedger(tmp_path).load() == recorded

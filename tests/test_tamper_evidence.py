@@ -47,8 +47,8 @@ def genecator(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def collection(out: Path) -> dict[str, bytes]:
-    """Every token file and the provenance record, by path relative to `out`."""
-    files = [*out.glob("image/*"), *out.glob("metadata/*.json"), out / "provenance.json"]
+    """Every token's files and the provenance record, by path relative to `out`."""
+    files = [*out.glob("image/*"), *out.glob("metadata/[0-9]*.json"), out / "provenance.json"]
     return {str(path.relative_to(out)): path.read_bytes() for path in files if path.exists()}
 
 

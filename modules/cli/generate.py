@@ -1,50 +1,56 @@
 """`genecator generate` (and `python main.py`): options -> settings -> one run -> report."""
 
-import math
-import os
-from pathlib import Path
-from typing import get_args
+from modules.run.stop_signals import exit_on_stop_signals
 
-import click
-from tqdm import tqdm
+# These imports take about half a second (`python main.py` starts here): a Ctrl-C or SIGTERM
+# meanwhile ends with one line, not a traceback or a silent kill.
+with exit_on_stop_signals():
+    import math
+    import os
+    from pathlib import Path
+    from typing import get_args
 
-from modules.cli.support import (
-    CONTEXT,
-    config_option,
-    log_level_option,
-    ruler_option,
-    run_command,
-    traits_option,
-)
-from modules.constants import (
-    DEFAULT_BREAKER_THRESHOLD,
-    DEFAULT_CACHE_SIZE,
-    DEFAULT_CHECKPOINT_EVERY,
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_MEMORY_MB,
-    DEFAULT_MAX_TRAIT_ATTEMPTS,
-    DEFAULT_NUM_TOKENS,
-    DEFAULT_OUTPUT,
-    DEFAULT_QUALITY,
-    DEFAULT_RETRY_DELAY,
-)
-from modules.run.nft_generator import generate
-from modules.settings import (
-    AnimatedFormat,
-    CacheLimits,
-    EncodeOptions,
-    GenerationSettings,
-    GifDither,
-    PngCompression,
-    StillFormat,
-    locate_inputs,
-)
+    import click
+    from tqdm import tqdm
+
+    from modules.cli.support import (
+        CONTEXT,
+        StopAwareCommand,
+        config_option,
+        log_level_option,
+        ruler_option,
+        run_command,
+        traits_option,
+    )
+    from modules.constants import (
+        DEFAULT_BREAKER_THRESHOLD,
+        DEFAULT_CACHE_SIZE,
+        DEFAULT_CHECKPOINT_EVERY,
+        DEFAULT_MAX_ATTEMPTS,
+        DEFAULT_MAX_MEMORY_MB,
+        DEFAULT_MAX_TRAIT_ATTEMPTS,
+        DEFAULT_NUM_TOKENS,
+        DEFAULT_OUTPUT,
+        DEFAULT_QUALITY,
+        DEFAULT_RETRY_DELAY,
+    )
+    from modules.run.nft_generator import generate
+    from modules.settings import (
+        AnimatedFormat,
+        CacheLimits,
+        EncodeOptions,
+        GenerationSettings,
+        GifDither,
+        PngCompression,
+        StillFormat,
+        locate_inputs,
+    )
 
 # --format names: jpeg is another name of jpg (files are written as .jpg).
 STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 
 
-@click.command("generate", context_settings=CONTEXT)
+@click.command("generate", cls=StopAwareCommand, context_settings=CONTEXT)
 @click.option(
     "-n",
     "--num-nfts",
@@ -267,7 +273,7 @@ def generate_command(
         click.echo("\n".join(report.summary_lines()))
         return report.exit_code
 
-    run_command(ctx, log_level, action)
+    run_command(ctx, log_level, action, resumable=True)
 
 
 def _finite(param: click.Parameter, value: float) -> float:

@@ -4,12 +4,19 @@ import logging
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from modules.constants import DEFAULT_TRAITS
 from modules.errors import GenecatorError
 from modules.run.report import EXIT_ERROR, EXIT_INTERRUPTED
+from modules.run.stop_signals import (
+    StopSignal,
+    exit_on_stop_signals,
+    interrupted_line,
+    raising_stop_signals,
+)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Characters that would split a message line or cannot be encoded: control characters,
@@ -72,23 +79,37 @@ class _PrintableFormatter(logging.Formatter):
         return printable(super().formatMessage(record))
 
 
-def run_command(ctx: click.Context, log_level: str, action: Callable[[], int]) -> None:
+class StopAwareCommand(click.Command):
+    """A command that a stop signal ends with one line and exit 130 while it parses its
+    options too, before run_command takes over."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with exit_on_stop_signals():
+            return super().main(*args, **kwargs)
+
+
+class StopAwareGroup(StopAwareCommand, click.Group):
+    """A group of commands, stop-aware the same way."""
+
+
+def run_command(
+    ctx: click.Context, log_level: str, action: Callable[[], int], resumable: bool = False
+) -> None:
     """Configure logging, run `action` and exit with its code; a GenecatorError becomes
-    one 'Error: …' line per problem and exit 1, with the traceback only at DEBUG."""
+    one 'Error: …' line per problem and exit 1, with the traceback only at DEBUG. Ctrl-C or
+    SIGTERM ends it with one line (naming --resume when `resumable`) and exit 130."""
     _configure_logging(log_level)
     try:
-        code = action()
+        with raising_stop_signals():
+            code = action()
     except GenecatorError as exc:
         logger.debug("details", exc_info=True)
         for problem in exc.problems:
             click.echo(f"Error: {printable(problem)}", err=True)
         code = EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo(
-            "Interrupted; files already written are complete: "
-            "run the same command with --resume to finish.",
-            err=True,
-        )
+    except KeyboardInterrupt as exc:
+        name = exc.name if isinstance(exc, StopSignal) else "SIGINT"
+        click.echo(interrupted_line(name, resumable), err=True)
         code = EXIT_INTERRUPTED
     ctx.exit(code)
 

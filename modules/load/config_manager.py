@@ -163,6 +163,14 @@ def _checked_parts(
     return tuple(checked)
 
 
+def changed_trait_files(spec: CollectionSpec) -> list[Path]:
+    """Trait files whose bytes are no longer the ones the spec was loaded from."""
+    parts = {
+        part.file: part.digest for layer in spec.layers for o in layer.options for part in o.parts
+    }
+    return [path for path, digest in parts.items() if file_digest(path) != digest]
+
+
 def _identical_art(layers: list[Layer], checks: FileChecks, label: str) -> list[str]:
     """Options of one layer whose parts all have the same pixels as another option's."""
     digests: dict[str, dict[str, str]] = {}

@@ -1,6 +1,8 @@
 """Opening and checking trait image files: one implementation for scan, preflight and render.
 Animated GIF, APNG and WebP traits are read frame by frame; a one-frame file is static."""
 
+import io
+import os
 import stat
 import struct
 import warnings
@@ -12,7 +14,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageSequence, UnidentifiedImageError
 
 from modules.digests import file_sha256, sha256_hex
-from modules.errors import TraitFileError
+from modules.errors import TraitChangedError, TraitFileError
 from modules.load.identical_art import pixel_digest
 
 # Modes that convert to RGBA without changing colours; others (CMYK, 16-bit, float) are refused.
@@ -46,6 +48,9 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.
 # Browsers show a frame of 0 ms (or none given) for 100 ms; so do we.
 DEFAULT_FRAME_MS = 100
 MAX_TRAIT_FRAMES = 600
+# Larger files are refused before they are opened: Pillow reads a PNG's unknown chunks whole,
+# so a 2 GiB file costs 2 GiB. Real trait art, even long animations, stays far below this.
+MAX_TRAIT_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -180,10 +185,13 @@ def info_warnings(path: Path, info: TraitImageInfo, bottom: bool) -> list[str]:
     return warnings
 
 
-def decode_layer(path: Path, expected_size: tuple[int, int] | None = None) -> DecodedLayer:
+def decode_layer(
+    path: Path, expected_size: tuple[int, int] | None = None, digest: str = ""
+) -> DecodedLayer:
     """Decode a trait file into RGBA frames as viewers show them (EXIF orientation applied;
-    a still image gives one frame); a header that is not `expected_size` is refused first."""
-    with _opened(path, expected_size) as image:
+    a still image gives one frame); a header that is not `expected_size` is refused first,
+    and so are bytes whose SHA-256 is not `digest` (when given)."""
+    with _opened(path, expected_size, digest) as image:
         frames: list[Image.Image] = []
         durations: list[int] = []
         orientation = 1
@@ -197,15 +205,19 @@ def decode_layer(path: Path, expected_size: tuple[int, int] | None = None) -> De
 
 
 @contextmanager
-def _opened(path: Path, expected_size: tuple[int, int] | None) -> Iterator[Image.Image]:
-    """Open an image, turning every way a file can be unusable into one TraitFileError."""
+def _opened(
+    path: Path, expected_size: tuple[int, int] | None, digest: str = ""
+) -> Iterator[Image.Image]:
+    """Open an image (from exactly the bytes of `digest`, when given), turning every way a
+    file can be unusable into one TraitFileError."""
     try:
         _check_file(path)
+        source = io.BytesIO(_checked_bytes(path, digest)) if digest else path
         # The size check below bounds memory by image_size; Pillow's own limit stays as the
         # second line (DecompressionBombError above twice its pixel limit).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path, formats=TRAIT_FORMATS) as image:
+            with Image.open(source, formats=TRAIT_FORMATS) as image:
                 _check_header(path, image.size, expected_size)
                 yield image
     except FileNotFoundError:
@@ -236,6 +248,28 @@ def _check_file(path: Path) -> None:
         raise TraitFileError(msg)
     if status.st_size == 0:
         raise TraitFileError(f"{path}: file is empty (0 bytes); re-export it")
+    if status.st_size > MAX_TRAIT_FILE_BYTES:
+        msg = (
+            f"{path}: {status.st_size / 2**20:.0f} MiB is more than the "
+            f"{MAX_TRAIT_FILE_BYTES >> 20} MiB a trait file may be; re-export it smaller "
+            "(fewer frames, no embedded data)"
+        )
+        raise TraitFileError(msg)
+
+
+def _checked_bytes(path: Path, digest: str) -> bytes:
+    """The file's bytes, refused unless they are the ones the run was planned with: a file
+    replaced mid-run would otherwise put new art into some tokens."""
+    with open(path, "rb") as handle:
+        # read(n) allocates n bytes first: ask for the file's size, capped, plus one.
+        size = min(os.fstat(handle.fileno()).st_size, MAX_TRAIT_FILE_BYTES)
+        data = handle.read(size + 1)
+    if sha256_hex(data) != digest:
+        raise TraitChangedError(
+            f"{path}: changed after this run checked it; put the original back and run "
+            "again with --resume (or start over with --force to use the new art)"
+        )
+    return data
 
 
 def _check_header(path: Path, size: tuple[int, int], expected_size: tuple[int, int] | None) -> None:

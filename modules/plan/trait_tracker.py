@@ -1,9 +1,43 @@
 """Uniqueness and similarity bookkeeping of planned tokens; serializable for checkpoints."""
 
+import struct
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 from modules.plan.selection import Combo
+
+# Planning memory per token, an upper bound of what bench/bench_plan_memory.py measures
+# (129-147 bytes for 8 layers at 10^6-3*10^6 tokens): the packed record, its set slot (the
+# set doubles as it grows) and its place in token order.
+PLAN_BYTES_PER_TOKEN = 160
+
+
+class PlannedCombos(Sequence[Combo]):
+    """The planned combinations in token order, unpacked on access from fixed-width records
+    (index i is token id i + 1)."""
+
+    def __init__(self, records: bytes, record: struct.Struct | None) -> None:
+        self._records = records
+        self._record = record
+
+    def __len__(self) -> int:
+        return 0 if self._record is None else len(self._records) // self._record.size
+
+    @overload
+    def __getitem__(self, index: int) -> Combo: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Combo]: ...
+    def __getitem__(self, index: int | slice) -> Combo | list[Combo]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        count = len(self)
+        if self._record is None or not -count <= index < count:
+            raise IndexError(f"token index {index} out of range")
+        return self._record.unpack_from(self._records, (index % count) * self._record.size)
+
+    def __iter__(self) -> Iterator[Combo]:
+        return iter(()) if self._record is None else self._record.iter_unpack(self._records)
 
 
 class TraitTracker:
@@ -13,14 +47,17 @@ class TraitTracker:
     def __init__(self, priority: tuple[int, ...], similar_limit: int | None) -> None:
         self.priority = priority
         self.similar_limit = similar_limit
-        self._order: list[Combo] = []
-        self._taken: set[Combo] = set()
+        # A combination is kept as one packed record (two bytes per layer: option indexes
+        # stay below MAX_OUTCOMES), which costs a quarter of a tuple's memory.
+        self._record: struct.Struct | None = None
+        self._order = bytearray()
+        self._taken: set[bytes] = set()
         self._similar: Counter[Combo] = Counter()
 
     @property
-    def combos(self) -> list[Combo]:
+    def combos(self) -> PlannedCombos:
         """Every planned combination; index i is token id i + 1."""
-        return list(self._order)
+        return PlannedCombos(bytes(self._order), self._record)
 
     def __len__(self) -> int:
         return len(self._taken)
@@ -30,23 +67,28 @@ class TraitTracker:
         return tuple(map(values.__getitem__, self.priority))
 
     def is_taken(self, combo: Combo) -> bool:
-        return combo in self._taken
+        return self._record is not None and self._record.pack(*combo) in self._taken
 
     def similar_count(self, key: Combo) -> int:
         return self._similar[key]
 
     def can_add(self, combo: Combo) -> bool:
         """New, and its priority combination still below the limit."""
-        return combo not in self._taken and self._has_room(self.priority_key(combo))
+        return not self.is_taken(combo) and self._has_room(self.priority_key(combo))
 
     def add(self, combo: Combo) -> None:
-        key = self.priority_key(combo)
-        if combo in self._taken or not self._has_room(key):
+        if self._record is None:
+            self._record = struct.Struct(f"<{len(combo)}h")
+        packed = self._record.pack(*combo)
+        # Without a limit nothing reads the priority counts, so they are not kept.
+        key = None if self.similar_limit is None else self.priority_key(combo)
+        if packed in self._taken or (key is not None and not self._has_room(key)):
             msg = f"combination {combo} is taken or over the similarity limit"
             raise ValueError(msg)
-        self._order.append(combo)
-        self._taken.add(combo)
-        self._similar[key] += 1
+        self._order += packed
+        self._taken.add(packed)
+        if key is not None:
+            self._similar[key] += 1
 
     def _has_room(self, key: Combo) -> bool:
         limit = self.similar_limit
@@ -54,11 +96,11 @@ class TraitTracker:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready state in token order; the lookups are derived from it on load."""
-        return {"combinations": [list(combo) for combo in self._order]}
+        return {"combinations": [list(combo) for combo in self.combos]}
 
-    def restore(self, state: dict[str, Any]) -> None:
-        """Take back a to_state() document (into an empty tracker), as a checkpoint does."""
-        for combo in state["combinations"]:
+    def restore(self, combos: Sequence[Combo]) -> None:
+        """Take back planned combinations (into an empty tracker), as a checkpoint does."""
+        for combo in combos:
             self.add(tuple(combo))
 
     @classmethod
@@ -66,5 +108,5 @@ class TraitTracker:
         cls, state: dict[str, Any], priority: tuple[int, ...], similar_limit: int | None
     ) -> "TraitTracker":
         tracker = cls(priority, similar_limit)
-        tracker.restore(state)
+        tracker.restore(state["combinations"])
         return tracker

@@ -1,11 +1,13 @@
-"""Check and prepare the output folder before anything is rendered."""
+"""Check and prepare the output folder before anything is rendered. Genecator's own files
+are the collection and checkpoint files it names and the token files of the ids it planned;
+anything else in the folder is the user's, and no run deletes or overwrites it."""
 
-import os
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from modules.atomic_io import TEMP_PREFIX
+from modules.atomic_io import is_temp_file, temp_path
 from modules.constants import (
     ANALYSIS_FILES,
     COLLECTION_STATS,
@@ -15,11 +17,25 @@ from modules.constants import (
     PROVENANCE,
     RARITY_REPORT,
 )
-from modules.errors import OutputError
-from modules.publish.checkpoint import LEDGER_DIR, RNG_STATE, SEEN_HASHES, TRACKER_STATE
+from modules.errors import CheckpointError, OutputError
+from modules.publish.checkpoint import (
+    CHUNK_NAME,
+    LEDGER_DIR,
+    RNG_STATE,
+    SEEN_HASHES,
+    TRACKER_STATE,
+    HashLedger,
+    read_plan_state,
+)
+from modules.publish.run_log import RUN_LOG
 from modules.resource_manager import ResourceManager
+from modules.settings import GenerationSettings
 
-TOKEN_FILE = re.compile(r"^\d+\.(png|jpg|webp|gif|json)$")
+logger = logging.getLogger(__name__)
+
+# Token files as Genecator names them: the id in plain decimal, one of its image formats.
+IMAGE_FILE = re.compile(r"([1-9][0-9]*)\.(?:png|jpg|webp|gif)")
+METADATA_FILE = re.compile(r"([1-9][0-9]*)\.json")
 OUTPUT_FILES = (
     COLLECTION_STATS,
     RARITY_REPORT,
@@ -29,15 +45,16 @@ OUTPUT_FILES = (
     SEEN_HASHES,
     *ANALYSIS_FILES,
 )
+MAX_LISTED = 10
 
 
-def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, Path]:
-    """Create output/image and output/metadata and prove they are writable; an existing
-    collection is refused unless resuming, or replaced with `force`. Stale temp files of
-    interrupted writes are removed. Returns (image_dir, metadata_dir)."""
+def prepare_output(settings: GenerationSettings) -> tuple[Path, Path]:
+    """Create output/image and output/metadata, proven writable; refuse an existing collection
+    unless resuming or `force` (which removes it), and remove stale temp files."""
+    output_dir = settings.output_dir
     image_dir, metadata_dir = output_dir / IMAGE_DIR, output_dir / METADATA_DIR
-    existing = collection_files(output_dir)
-    if existing and not (force or resume):
+    existing = [] if settings.resume else _own_files(output_dir, settings.num_tokens)
+    if existing and not settings.force:
         msg = (
             f"{output_dir}: already holds a collection ({len(existing)} files); pass --resume "
             "to finish or extend it, --force to replace it, or choose another --output"
@@ -46,22 +63,68 @@ def prepare_output(output_dir: Path, force: bool, resume: bool) -> tuple[Path, P
     for folder in (output_dir, image_dir, metadata_dir):
         make_writable_folder(folder)
     try:
-        for path in (existing if force else []) + _temp_files(output_dir):
+        for path in existing + _temp_files(output_dir):
             path.unlink(missing_ok=True)
     except OSError as exc:
         msg = f"{exc.filename}: cannot remove it ({exc.strerror}); fix permissions or remove it"
         raise OutputError(msg) from None
+    if settings.force:
+        _say_what_is_left(output_dir)
     return image_dir, metadata_dir
 
 
-def collection_files(output_dir: Path) -> list[Path]:
-    """Token, collection and checkpoint files a run in `output_dir` would write."""
+def _own_files(output_dir: Path, tokens: int) -> list[Path]:
+    """The files a run of `tokens` tokens replaces: the collection and checkpoint files, and
+    token files of ids up to `tokens` or the count the checkpoint planned, if more."""
+    return collection_files(output_dir, max(tokens, _recorded_tokens(output_dir)))
+
+
+def collection_files(output_dir: Path, tokens: int | None = None) -> list[Path]:
+    """Genecator's collection and checkpoint files in `output_dir`, and its token files of
+    ids up to `tokens` (of any id when None)."""
     files = [output_dir / name for name in OUTPUT_FILES]
     files.append(output_dir / METADATA_DIR / COMBINED_METADATA)
-    for folder in (output_dir / IMAGE_DIR, output_dir / METADATA_DIR):
-        files += [path for path in _entries(folder) if TOKEN_FILE.match(path.name)]
-    files += _entries(output_dir / LEDGER_DIR)
+    for folder, pattern in ((IMAGE_DIR, IMAGE_FILE), (METADATA_DIR, METADATA_FILE)):
+        for path in _entries(output_dir / folder):
+            match = pattern.fullmatch(path.name)
+            if match and (tokens is None or int(match[1]) <= tokens):
+                files.append(path)
+    files += [path for path in _entries(output_dir / LEDGER_DIR) if CHUNK_NAME.fullmatch(path.name)]
     return sorted(path for path in files if path.is_file())
+
+
+def _recorded_tokens(output_dir: Path) -> int:
+    """How many tokens the checkpoint planned, else the highest id it has a hash for; 0 with
+    no readable record (a damaged one vouches for no file, so --force leaves and names them)."""
+    try:
+        plan = read_plan_state(output_dir)
+    except CheckpointError:
+        plan = None
+    if plan is not None:
+        return len(plan.combos)
+    try:
+        return max(HashLedger(output_dir).load(), default=0)
+    except CheckpointError:
+        return 0
+
+
+def _say_what_is_left(output_dir: Path) -> None:
+    """One line naming what --force left because Genecator did not write it."""
+    # Imported here: output_lock imports this module.
+    from modules.publish.output_lock import LOCK_FILE
+
+    kept = {IMAGE_DIR, METADATA_DIR, LEDGER_DIR, RUN_LOG, LOCK_FILE}
+    left = [path for path in _entries(output_dir) if path.name not in kept]
+    for folder in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR):
+        left += _entries(output_dir / folder)
+    if not left:
+        return
+    names = sorted(
+        path.relative_to(output_dir).as_posix() + ("/" if path.is_dir() else "") for path in left
+    )
+    shown = ", ".join(names[:MAX_LISTED]) + (", …" if len(names) > MAX_LISTED else "")
+    noun = "file" if len(names) == 1 else "files"
+    logger.info("%s: left %d %s Genecator did not write: %s", output_dir, len(names), noun, shown)
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -79,17 +142,17 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def _temp_files(output_dir: Path) -> list[Path]:
+    """Temp files that interrupted atomic writes left in the folders a run writes to (the
+    caller holds the output lock: no writer of this folder is running)."""
     folders = [output_dir, *(output_dir / name for name in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR))]
-    return [
-        path for folder in folders for path in _entries(folder) if path.name.startswith(TEMP_PREFIX)
-    ]
+    return [path for folder in folders for path in _entries(folder) if is_temp_file(path)]
 
 
 def make_writable_folder(folder: Path) -> None:
     """Create `folder` (and its parents) and prove it is writable, or say why not."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe_write(folder / f"{TEMP_PREFIX}probe-{os.getpid()}")
+        probe_write(temp_path(folder / "probe"))
     except (FileExistsError, NotADirectoryError):
         msg = f"{folder}: a file stands where this folder should be; choose another --output"
         raise OutputError(msg) from None

@@ -1,16 +1,25 @@
-"""On resume: which planned tokens are already complete on disk, and which to render."""
+"""On resume and before publishing: which planned tokens are complete on disk exactly as
+written, and which to render."""
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageSequence
-
 from modules.atomic_io import json_bytes
-from modules.digests import sha256_hex
-from modules.load.trait_images import DECODE_ERRORS
+from modules.digests import file_sha256
+from modules.errors import OutputError
+from modules.publish.checkpoint import regular_file_size
+from modules.render.animation import MAX_OUTPUT_FRAMES
+
+# Per frame of w x h pixels, 8 bytes a pixel is above every encoder's worst case: deflate
+# adds about 0.1 % to PNG's 4 raw bytes (4.01 measured on noise), lossless WebP of noise is
+# 4.0, JPEG is at most 6 (libjpeg-turbo's tjBufSize) and GIF's 12-bit LZW codes 1.5; 64 KiB
+# covers headers and palettes. The token's own frame count is not known here, so a GIF or
+# WebP is allowed the most an animation may have.
+MAX_BYTES_PER_PIXEL = 8
+MAX_FRAME_OVERHEAD = 64 * 1024
+ANIMATED_SUFFIXES = frozenset({".gif", ".webp"})
 
 
 @dataclass
@@ -29,10 +38,11 @@ def verify_tokens(
     metadata_dir: Path,
     image_size: tuple[int, int],
 ) -> Verification:
-    """Check planned tokens (id, image file name, metadata). An image is complete when it
-    matches its recorded hash or, with none recorded, decodes (every frame) at full size; its
-    metadata file must then hold exactly the expected document, else only that is rewritten
-    (so changed metadata settings or a new CID never cost a re-render)."""
+    """Check planned tokens (id, image file name, metadata). An image is complete only when it
+    matches the hash recorded when it was written: one no hash vouches for (written after the
+    last checkpoint, or copied there) is rendered again, which costs at most a checkpoint's
+    worth of tokens. Its metadata file must then hold exactly the expected document, else only
+    that is rewritten (so changed metadata settings or a new CID never cost a re-render)."""
     found = Verification()
     for token_id, image_file, metadata in expected:
         digest = _image_digest(image_dir / image_file, hashes.get(token_id), image_size)
@@ -40,34 +50,43 @@ def verify_tokens(
             found.todo.append(token_id)
             continue
         found.hashes[token_id] = digest
-        if _read(metadata_dir / f"{token_id}.json") != json_bytes(metadata):
+        if not _holds(metadata_dir / f"{token_id}.json", json_bytes(metadata)):
             found.stale_metadata.append(token_id)
     return found
 
 
-def _read(path: Path) -> bytes | None:
+def max_image_bytes(image_size: tuple[int, int], suffix: str) -> int:
+    """The largest file Genecator encodes at this size; a larger one at a token path is
+    someone else's file, rendered over without being read."""
+    width, height = image_size
+    frames = MAX_OUTPUT_FRAMES if suffix in ANIMATED_SUFFIXES else 1
+    return frames * (MAX_BYTES_PER_PIXEL * width * height + MAX_FRAME_OVERHEAD)
+
+
+def _holds(path: Path, expected: bytes) -> bool:
+    """Whether the file at `path` is exactly `expected` (compared by size first, so a large
+    file there is not read)."""
+    size = regular_file_size(path, "a metadata file", OutputError)
+    if size != len(expected):
+        return False
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+        return path.read_bytes() == expected
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _image_digest(path: Path, recorded: str | None, image_size: tuple[int, int]) -> str | None:
-    data = _read(path)
-    if data is None:
+    size = regular_file_size(path, "an image", OutputError)
+    if recorded is None or size is None or size > max_image_bytes(image_size, path.suffix):
         return None
-    digest = sha256_hex(data)
-    if recorded is not None:
-        return digest if digest == recorded else None
-    return digest if _decodes_at(data, image_size) else None
-
-
-def _decodes_at(data: bytes, image_size: tuple[int, int]) -> bool:
-    """Whether the bytes are a complete image of the expected size."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            for frame in ImageSequence.Iterator(image):
-                frame.load()
-            return image.size == image_size
-    except (*DECODE_ERRORS, Image.DecompressionBombError):
-        return False
+        digest = file_sha256(path)  # streamed: an animated token may be hundreds of MB
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    return digest if digest == recorded else None
+
+
+def _unreadable(path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot read it ({exc.strerror or exc}); fix its permissions and resume"
+    )

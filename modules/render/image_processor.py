@@ -118,8 +118,11 @@ class ImageProcessor:
             "cache_bytes": self._bytes,
         }
 
-    def layer(self, path: Path, size: tuple[int, int] | None = None) -> CachedLayer:
-        """The decoded layer (refused unless it is `size`); callers must not modify it."""
+    def layer(
+        self, path: Path, size: tuple[int, int] | None = None, digest: str = ""
+    ) -> CachedLayer:
+        """The decoded layer (refused unless it is `size` and, when given, has the SHA-256
+        `digest`); callers must not modify it."""
         decoded = self._cache.get(path)
         if decoded is not None:
             self._hits += 1
@@ -127,7 +130,7 @@ class ImageProcessor:
             return decoded
         self._misses += 1
         started = time.perf_counter()
-        decoded = CachedLayer.of(decode_layer(path, size))
+        decoded = CachedLayer.of(decode_layer(path, size, digest))
         self.stage_seconds["decode"] += time.perf_counter() - started
         self._remember(path, decoded)
         return decoded
@@ -156,11 +159,16 @@ class ImageProcessor:
         options: EncodeOptions,
         effects: Sequence[Effect | None] = (),
         background: RGB | None = None,
+        digests: Sequence[str] = (),
     ) -> bytes:
         """The encoded image file of one token, its parts drawn in the order given (each with
-        its effect, if any) over `background`: animated when any part is."""
-        # The size check catches a trait file replaced after preflight.
-        layers = [self.layer(path, size) for path in layer_files]
+        its effect, if any) over `background`: animated when any part is. With `digests`,
+        each file must still hold the bytes the run checked."""
+        expected = digests or [""] * len(layer_files)
+        layers = [
+            self.layer(path, size, digest)
+            for path, digest in zip(layer_files, expected, strict=True)
+        ]
         drawn = effects or [None] * len(layers)
         base = [] if background is None else [Stroke(_solid(background, size))]
         moving = [i for i, layer in enumerate(layers) if layer.animated]

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.digests import sha256_hex
-from modules.errors import GenecatorError, RenderWorkerLost
+from modules.errors import GenecatorError, RenderWorkerLost, TraitChangedError
 from modules.render.allocator import keep_freed_buffers
 from modules.render.image_processor import RGB, Effect, ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
@@ -51,6 +51,7 @@ class RenderJob:
     metadata: dict[str, Any]
     effects: tuple[Effect | None, ...] = ()
     background: RGB | None = None
+    layer_digests: tuple[str, ...] = ()  # SHA-256 of each layer file as the run checked it
 
 
 class TokenFailure(NamedTuple):
@@ -62,9 +63,25 @@ class TokenFailure(NamedTuple):
     fatal: bool = False
 
 
+# What a file on disk is, cheaply: (inode, size, mtime in ns) change with any copy or edit.
+FileIdentity = tuple[int, int, int]
+
+
+def token_identity(image: Path, metadata: Path) -> tuple[FileIdentity, FileIdentity]:
+    """The identities of a token's two files, to tell later whether either was replaced
+    without reading them again."""
+    return _identity(image), _identity(metadata)
+
+
+def _identity(path: Path) -> FileIdentity:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
 @dataclass(frozen=True)
 class RenderResult:
-    """Outcome of one job: the image's hash when both files were written, else the failure."""
+    """Outcome of one job: the image's hash and both files' identities when both were
+    written, else the failure."""
 
     token_id: int
     digest: str | None
@@ -72,6 +89,7 @@ class RenderResult:
     retries: int
     worker: int  # process id: the parent keeps each worker's latest running totals
     worker_totals: dict[str, float]
+    identity: tuple[FileIdentity, FileIdentity] | None = None
 
 
 def render_token(
@@ -83,10 +101,15 @@ def render_token(
     """Composite, encode and write one token's image, then its metadata (so a metadata
     file always means the image is complete)."""
     retries = resources.retries
-    digest = failure = None
+    digest = failure = identity = None
     try:
         data = processor.render(
-            job.layer_files, settings.image_size, settings.run.encode, job.effects, job.background
+            job.layer_files,
+            settings.image_size,
+            settings.run.encode,
+            job.effects,
+            job.background,
+            job.layer_digests,
         )
         started = time.perf_counter()
         # Not synced one by one: the parent syncs them all before it records their hashes
@@ -94,6 +117,7 @@ def render_token(
         resources.call(atomic_write_bytes, settings.run.image_dir / job.image_file, data, False)
         metadata_path = settings.run.metadata_dir / f"{job.token_id}.json"
         resources.call(atomic_write_json, metadata_path, job.metadata, False)
+        identity = token_identity(settings.run.image_dir / job.image_file, metadata_path)
         processor.stage_seconds["write"] += time.perf_counter() - started
         digest = sha256_hex(data)
     except OSError as exc:
@@ -101,7 +125,8 @@ def render_token(
         reason = exc.strerror or type(exc).__name__
         failure = TokenFailure(f"{where}: {reason}", reason, exc.errno in FATAL_ERRNOS)
     except GenecatorError as exc:
-        failure = TokenFailure(str(exc), exc.reason)
+        # A changed trait file stops the run: every later token using it would fail too.
+        failure = TokenFailure(str(exc), exc.reason, isinstance(exc, TraitChangedError))
     return RenderResult(
         token_id=job.token_id,
         digest=digest,
@@ -109,6 +134,7 @@ def render_token(
         retries=resources.retries - retries,
         worker=os.getpid(),
         worker_totals=processor.running_totals(),
+        identity=identity,
     )
 
 

@@ -4,7 +4,7 @@ run of failures."""
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from modules.atomic_io import atomic_write_json
@@ -17,10 +17,18 @@ from modules.publish.metadata_manager import MetadataManager
 from modules.publish.output_folder import checked_write
 from modules.publish.token_verification import verify_tokens
 from modules.render.image_processor import ImageProcessor
-from modules.render.render_pool import RenderJob, RenderResult, RenderSettings, render_all
+from modules.render.render_pool import (
+    FileIdentity,
+    RenderJob,
+    RenderResult,
+    RenderSettings,
+    TokenFailure,
+    render_all,
+    token_identity,
+)
 from modules.render.stack import token_parts
 from modules.resource_manager import CircuitBreaker, ResourceManager
-from modules.run.report import Report
+from modules.run.report import RESUME_HINT, Report
 from modules.run.stop_signals import StopSignals
 
 logger = logging.getLogger(__name__)
@@ -67,6 +75,9 @@ class CollectionRenderer:
     report: Report
     on_progress: ProgressCallback
     hashes: dict[int, str] = field(default_factory=dict)
+    # Token id -> its two files' identities when last known good, so the check before
+    # publishing reads only files that were replaced since.
+    identities: dict[int, tuple[FileIdentity, FileIdentity]] = field(default_factory=dict)
 
     def run(self, combos: Sequence[Combo]) -> None:
         """Render every planned token that is not complete on disk yet."""
@@ -77,21 +88,63 @@ class CollectionRenderer:
         try:
             self._render(todo, combos)
         finally:
-            self._write(self.ledger.flush)
+            self._checkpoint()
             self.report.seconds = time.perf_counter() - started
 
     def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
         """When resuming: keep the tokens already complete on disk (rewriting metadata that
         no longer matches the config); return the ids to render."""
-        settings = self.render_settings.run
-        if not settings.resume:
+        if not self.render_settings.run.resume:
             return list(range(1, len(combos) + 1))
         recorded = self.ledger.load()
-        metadata = self.metadata
+        self.hashes = self._verified(combos, recorded, range(1, len(combos) + 1))
+        for token_id in self.hashes:
+            identity = self._identity(token_id, combos[token_id - 1])
+            if identity is not None:
+                self.identities[token_id] = identity
+        for token_id in self.hashes.keys() - recorded.keys():
+            self.ledger.add(token_id, self.hashes[token_id])
+        return [i for i in range(1, len(combos) + 1) if i not in self.hashes]
+
+    def recheck(self, combos: Sequence[Combo]) -> None:
+        """Before publishing: every token's image must still be the one written (a copy
+        over it would otherwise be vouched for) and its metadata is rewritten if changed;
+        a changed image counts as a failed token, to render again with --resume."""
+        replaced = [
+            token_id
+            for token_id in self.hashes
+            if self._identity(token_id, combos[token_id - 1]) != self.identities.get(token_id)
+        ]
+        written = self._verified(combos, {i: self.hashes[i] for i in replaced}, replaced)
+        image_dir = self.render_settings.run.image_dir
+        for token_id in sorted(set(replaced) - written.keys()):
+            path = image_dir / self.metadata.image_file(token_id, combos[token_id - 1])
+            message = f"{path}: changed after it was written; {RESUME_HINT} to render it again"
+            self.report.retract(token_id, TokenFailure(message, "changed on disk"))
+            del self.hashes[token_id]
+
+    def _identity(self, token_id: int, combo: Combo) -> tuple[FileIdentity, FileIdentity] | None:
+        settings = self.render_settings.run
+        image = settings.image_dir / self.metadata.image_file(token_id, combo)
+        try:
+            return token_identity(image, settings.metadata_dir / f"{token_id}.json")
+        except FileNotFoundError:
+            return None  # removed: verification says what is missing
+
+    def _verified(
+        self, combos: Sequence[Combo], recorded: dict[int, str], ids: Iterable[int]
+    ) -> dict[int, str]:
+        """The hashes of the tokens `ids` that are complete on disk, rewriting metadata files
+        that are not the expected document."""
+        settings, metadata = self.render_settings.run, self.metadata
         found = verify_tokens(
             (
-                (i, metadata.image_file(i, combo), metadata.token_metadata(i, combo, self.seed))
-                for i, combo in enumerate(combos, start=1)
+                (
+                    i,
+                    metadata.image_file(i, combos[i - 1]),
+                    metadata.token_metadata(i, combos[i - 1], self.seed),
+                )
+                for i in ids
             ),
             recorded,
             settings.image_dir,
@@ -102,11 +155,8 @@ class CollectionRenderer:
             path = settings.metadata_dir / f"{token_id}.json"
             document = metadata.token_metadata(token_id, combos[token_id - 1], self.seed)
             self._write(atomic_write_json, path, document)
-        self.report.metadata_rewritten = len(found.stale_metadata)
-        self.hashes = found.hashes
-        for token_id in self.hashes.keys() - recorded.keys():
-            self.ledger.add(token_id, self.hashes[token_id])
-        return found.todo
+        self.report.metadata_rewritten += len(found.stale_metadata)
+        return found.hashes
 
     def _render(self, todo: list[int], combos: Sequence[Combo]) -> None:
         # Neighbours in this order share their bottom layers (a prefix of the combination),
@@ -126,7 +176,7 @@ class CollectionRenderer:
                 for count, result in enumerate(results, start=1):
                     self._record(result)
                     if count % settings.checkpoint_every == 0:
-                        self._write(self.ledger.flush)
+                        self._checkpoint()
                     progress.add(1)
                     if self._should_stop(result, stop):
                         break
@@ -137,6 +187,16 @@ class CollectionRenderer:
                     self.report.worker_lost = str(lost)
         progress.flush()
 
+    def _checkpoint(self) -> None:
+        """Record the pending hashes. A disk that refuses the record stops the run as a token
+        that cannot be written does (the first such error is the one reported); the tokens
+        the record was for stay on disk and --resume checks them again."""
+        try:
+            self.resources.call(self.ledger.flush)
+        except OSError as exc:
+            where = exc.filename or self.ledger.folder
+            self.report.fatal = self.report.fatal or f"{where}: {exc.strerror or exc}"
+
     def _record(self, result: RenderResult) -> None:
         self.report.record(result.token_id, result.failure)
         self.report.retries += result.retries
@@ -144,6 +204,8 @@ class CollectionRenderer:
         self.breaker.record(result.failure is None)
         if result.digest is not None:
             self.hashes[result.token_id] = result.digest
+            if result.identity is not None:
+                self.identities[result.token_id] = result.identity
             self.ledger.add(result.token_id, result.digest)
         elif result.failure is not None:
             logger.debug("token %d failed: %s", result.token_id, result.failure.message)
@@ -171,6 +233,7 @@ class CollectionRenderer:
                 self.metadata.token_metadata(token_id, combo, self.seed),
                 effects if any(effects) else (),
                 None if background is None else background_colour(background, self.seed, token_id),
+                tuple(part.digest for part in parts),
             )
 
     def _write(self, action: Callable[..., None], *args: object) -> None:

@@ -1,15 +1,21 @@
-"""Whether a plan fits in memory, checked before it is made: the memory this process may
-still use (free RAM, or less under an address-space limit) against bytes per token."""
+"""Whether a plan and a render fit in memory, checked before either starts: the memory this
+process may still use (free RAM, or less under an address-space limit) against bytes per
+token of a plan and full-size frames per render worker."""
 
 import os
 import resource
 from pathlib import Path
 
-from modules.errors import CapacityError
+from modules.errors import CapacityError, ConfigError
+from modules.load.spec import CollectionSpec
 from modules.plan.trait_tracker import PLAN_BYTES_PER_TOKEN
 
 MEMINFO = Path("/proc/meminfo")
 STATUS = Path("/proc/self/status")
+# Full-size frames a render holds besides its layers' decoded frames (each twice: as decoded
+# and as the premultiplied overlay the cache keeps) and its output frames: one composite per
+# layer prefix, a converted copy and the encoder's buffer, measured on 4000x4000 art.
+WORKING_CANVASES = 3
 
 
 def check_plan_memory(requested: int, planned: int) -> None:
@@ -24,6 +30,39 @@ def check_plan_memory(requested: int, planned: int) -> None:
             f"lower -n to at most {fits} or free memory"
         )
         raise CapacityError(msg)
+
+
+def check_render_memory(spec: CollectionSpec, workers: int) -> None:
+    """Refuse art whose single token cannot be rendered in the memory available by that
+    many workers at once, before any worker starts."""
+    width, height = spec.image_size
+    # The most frames one token can decode: each layer's largest option, summed.
+    decoded = sum(
+        max(sum(len(part.durations) for part in option.parts) for option in layer.options)
+        for layer in spec.layers
+    )
+    longest = max(
+        len(part.durations)
+        for layer in spec.layers
+        for option in layer.options
+        for part in option.parts
+    )
+    frames = 2 * decoded + len(spec.layers) + longest + WORKING_CANVASES
+    per_worker = width * height * 4 * frames
+    available = available_memory()
+    if available is None or per_worker * workers <= available:
+        return
+    fits = available // per_worker
+    advice = (
+        f"use --workers {fits}"
+        if fits >= 1
+        else "make image_size smaller or the animations shorter, or free memory"
+    )
+    raise ConfigError(
+        f"rendering one {width}x{height} token of up to {decoded} layer frames needs about "
+        f"{_gb(per_worker)} per worker; {workers} workers need {_gb(per_worker * workers)} but "
+        f"only {_gb(available)} is available; {advice}"
+    )
 
 
 def available_memory() -> int | None:

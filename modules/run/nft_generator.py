@@ -4,13 +4,14 @@ plan), prepares the output, renders what is missing, publishes the collection fi
 the preview when asked, and logs the run."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from modules.analysis.preview import write_preview
 from modules.constants import DEFAULT_IPFS_CID
 from modules.dependency_container import Container, build_container
 from modules.digests import json_sha256
+from modules.load.config_manager import changed_trait_files
 from modules.plan.distribution import drifted_layers
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger, write_plan_state
@@ -19,11 +20,13 @@ from modules.publish.metadata_manager import share_cells
 from modules.publish.output_folder import check_output_location, checked_write, prepare_output
 from modules.publish.output_lock import OutputLock
 from modules.publish.provenance import provenance_document, write_provenance_document
-from modules.publish.run_log import append_run, utc_now
+from modules.publish.run_log import append_run, reserve_run, utc_now
 from modules.render.render_pool import RenderSettings, start_worker_server
 from modules.run.collection_renderer import CollectionRenderer, ProgressCallback
+from modules.run.memory_budget import check_render_memory
 from modules.run.planning import Plan, make_plan
 from modules.run.report import Report
+from modules.run.stop_signals import blocked_for_workers
 from modules.settings import GenerationSettings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,10 @@ def generate(
     """Plan and, unless a dry run, render what is missing and publish the collection;
     `on_progress` gets the number of tokens finished since its last call."""
     if services is None and settings.workers > 1 and not settings.dry_run:
-        start_worker_server()  # overlaps the workers' start-up with loading the inputs
+        # Stop signals stay blocked in the server and every worker it forks: Ctrl-C to the
+        # process group reaches only this process, which ends the pool between tokens.
+        with blocked_for_workers():
+            start_worker_server()  # overlaps the workers' start-up with loading the inputs
     return NFTGenerator(services or build_container(settings), settings).generate(on_progress)
 
 
@@ -83,6 +89,7 @@ class NFTGenerator:
     def _write_collection(self, on_progress: ProgressCallback) -> Report:
         settings, started_at = self.settings, utc_now()
         planned = self.plan()
+        check_render_memory(planned.spec, settings.workers)
         report = self._report(planned)
         if planned.spec.metadata.base_uri == PLACEHOLDER_BASE_URI:
             logger.warning(
@@ -90,21 +97,37 @@ class NFTGenerator:
                 "ipfs_cid (or base_uri) in the config and --resume, or run genecator update-cid",
                 DEFAULT_IPFS_CID,
             )
-        prepare_output(settings.output_dir, settings.force, settings.resume)
+        prepare_output(settings)
         self._write(write_plan_state, settings.output_dir, planned.state)
         renderer = self._renderer(planned, report, on_progress)
+        self._write(reserve_run, settings.output_dir, started_at)  # a full disk still logs
         renderer.run(planned.combos)
         report.identical_images = identical_tokens(renderer.hashes)
         report.identical_allowed = planned.spec.allow_identical_art
         if settings.performance_stats:  # opt-in: these figures differ from run to run
             report.performance = report.statistics(self.services.circuit_breaker.status())
-        complete = report.done == len(planned.combos)
+        complete = report.done == len(planned.combos) and self._unchanged(planned, renderer)
         if complete:
             self._publish(planned.combos, renderer, report)
         self._log_run(planned, report, started_at)
         if complete and settings.preview:
             report.written_files += write_preview(settings.output_dir)
         return report
+
+    def _unchanged(self, planned: Plan, renderer: CollectionRenderer) -> bool:
+        """Whether the trait files and every token's files are still what the run used and
+        wrote, so publishing vouches only for the planned collection."""
+        changed = changed_trait_files(planned.spec)
+        if changed:
+            more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            renderer.report.fatal = (
+                f"{changed[0]}{more}: changed during the run, so the collection is not "
+                "published; put the original back and run again with --resume (or start "
+                "over with --force to use the new art)"
+            )
+            return False
+        renderer.recheck(planned.combos)
+        return renderer.report.done == len(planned.combos)
 
     def _renderer(
         self, planned: Plan, report: Report, on_progress: ProgressCallback
@@ -124,7 +147,9 @@ class NFTGenerator:
             on_progress=on_progress,
         )
 
-    def _publish(self, combos: list[Combo], renderer: CollectionRenderer, report: Report) -> None:
+    def _publish(
+        self, combos: Sequence[Combo], renderer: CollectionRenderer, report: Report
+    ) -> None:
         """The collection files, written once every token exists."""
         output, metadata = self.settings.output_dir, self.services.metadata_manager
         hashes = renderer.hashes

@@ -7,17 +7,26 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from modules.errors import CapacityError, CheckpointError, ConfigError, TraitFileError
 from modules.load.spec import CollectionSpec
 from modules.plan.capacity import Capacity, capacity
 from modules.plan.planner import Planner
-from modules.plan.selection import ABSENT, Combo, SelectionModel, model_from_spec
+from modules.plan.selection import Combo, SelectionModel, model_from_spec
 from modules.plan.trait_tracker import TraitTracker
-from modules.publish.checkpoint import PlanState, check_fingerprint, fingerprint, read_plan_state
+from modules.publish.checkpoint import (
+    TRACKER_STATE,
+    PlanState,
+    check_fingerprint,
+    fingerprint,
+    read_plan_state,
+    tracker_damaged,
+)
 from modules.publish.output_folder import collection_files
 from modules.render.animation import spec_animation_problems
+from modules.run.memory_budget import check_plan_memory
 from modules.settings import GenerationSettings, draw_seed
 
 logger = logging.getLogger(__name__)
@@ -32,7 +41,7 @@ class Plan:
     capacity: Capacity
 
     @property
-    def combos(self) -> list[Combo]:
+    def combos(self) -> Sequence[Combo]:
         return self.state.combos
 
     @property
@@ -56,10 +65,12 @@ def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationS
         check_fingerprint(saved.fingerprint, current, settings.output_dir)
         rng, redraws = _restore(saved, seed, model, tracker, settings)
     limit = _check_count(settings, len(tracker), capacity(model), model.similar_limit)
+    check_plan_memory(settings.num_tokens, len(tracker))
     planner = _planner(model, rng, tracker, settings)
     planner.failures = redraws
-    planner.plan(settings.num_tokens - len(tracker))
-    state = PlanState(current, seed, rng.getstate(), tracker.to_state(), dict(planner.failures))
+    for _ in range(settings.num_tokens - len(tracker)):
+        planner.next_combo()
+    state = PlanState(current, seed, rng.getstate(), tracker.combos, dict(planner.failures))
     return Plan(spec, state, limit)
 
 
@@ -109,15 +120,15 @@ def _restore(
 ) -> tuple[random.Random, Counter[str]]:
     """Load the saved tokens into the tracker and continue from the saved RNG; when the
     RNG state was lost, plan again from the seed (the plan is a pure function of it)."""
-    combos = saved.combos
-    _check_combos(combos, model.weights, settings.output_dir)
+    combos, tracker_path = saved.combos, settings.output_dir / TRACKER_STATE
+    _check_combos(combos, model, tracker_path)
     if saved.rng_state is None:
         planner = _planner(model, random.Random(seed), tracker, settings)
         if planner.plan(len(combos)) != combos:
-            msg = f"{settings.output_dir}: checkpoint does not match; use --force"
-            raise CheckpointError(msg)
+            problem = f"its tokens are not the ones seed {seed} plans from these inputs"
+            raise tracker_damaged(f"{tracker_path}: {problem}")
         return planner.rng, planner.failures
-    tracker.restore(saved.tracker_state)
+    tracker.restore(saved.combos)
     rng = random.Random()
     rng.setstate(saved.rng_state)
     return rng, Counter(saved.redraws)
@@ -138,17 +149,78 @@ def _check_count(
     return limit
 
 
-def _check_combos(
-    combos: Sequence[Combo], weights: Sequence[Sequence[float]], output_dir: Path
-) -> None:
-    """Saved combinations must fit the current layers (the fingerprint says they should)."""
-    for combo in combos:
-        if len(combo) != len(weights) or any(
-            not (value == ABSENT or 0 <= value < len(options))
-            for value, options in zip(combo, weights, strict=True)
-        ):
-            msg = f"{output_dir}: tracker_state.json is damaged; start fresh with --force"
-            raise CheckpointError(msg)
+def _check_combos(combos: Sequence[Combo], model: SelectionModel, tracker_path: Path) -> None:
+    """Saved combinations must be ones planning makes with these layers, rules and limits
+    (the fingerprint says they are the same), before the tracker takes them."""
+    problem = _combo_problem(combos, model)
+    if problem is not None:
+        raise tracker_damaged(f"{tracker_path}: {problem}")
+
+
+def _combo_problem(combos: Sequence[Combo], model: SelectionModel) -> str | None:
+    """The first token planning could not have made, or None. Whole-plan checks come first
+    (a million tokens in about a second); only a damaged plan is searched token by token."""
+    return None if _plan_fits(combos, model) else _first_bad_token(combos, model)
+
+
+def _plan_fits(combos: Sequence[Combo], model: SelectionModel) -> bool:
+    if set(map(len, combos)) - {model.layer_count}:
+        return False
+    if any(
+        set(map(itemgetter(layer), combos)) - set(model.domain(layer))
+        for layer in range(model.layer_count)
+    ):
+        return False
+    if any(
+        not pairs.isdisjoint(map(itemgetter(*layers), combos))
+        for layers, pairs in _forbidden_pairs(model).items()
+    ):
+        return False
+    if len(set(combos)) != len(combos):
+        return False
+    if model.similar_limit is None or not model.priority:
+        return True
+    similar = Counter(map(itemgetter(*model.priority), combos))
+    return max(similar.values(), default=0) <= model.similar_limit
+
+
+def _forbidden_pairs(model: SelectionModel) -> dict[tuple[int, int], set[tuple[int, int]]]:
+    """Per two layers a rule links, the pairs of their values it forbids."""
+    forbidden: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for (layer, value), table in model.conflicts.items():
+        for other, options in table.items():
+            if layer < other:  # rules hold both ways: one side of each pair is enough
+                forbidden.setdefault((layer, other), set()).update((value, o) for o in options)
+    return forbidden
+
+
+def _first_bad_token(combos: Sequence[Combo], model: SelectionModel) -> str | None:
+    domains = [frozenset(model.domain(layer)) for layer in range(model.layer_count)]
+    seen: set[Combo] = set()
+    similar: Counter[Combo] = Counter()
+    for token_id, combo in enumerate(combos, start=1):
+        if len(combo) != len(domains):
+            return f"token {token_id} has {len(combo)} layer values, not {len(domains)}"
+        for layer, value in enumerate(combo):
+            if value not in domains[layer]:
+                return f"token {token_id}: layer {layer + 1} cannot be {value}"
+        if model.conflicts:
+            chosen = dict(enumerate(combo))
+            if not all(model.compatible(layer, value, chosen) for layer, value in chosen.items()):
+                return f"token {token_id} breaks one of the rules"
+        if combo in seen:
+            return f"token {token_id} repeats token {combos.index(combo) + 1}"
+        seen.add(combo)
+        if model.similar_limit is not None:
+            key = tuple(combo[layer] for layer in model.priority)
+            similar[key] += 1
+            if similar[key] > model.similar_limit:
+                return (
+                    f"token {token_id} shares its priority trait values with "
+                    f"{model.similar_limit} earlier tokens, more than max_similar_combinations "
+                    "allows"
+                )
+    return None
 
 
 def too_many_tokens(requested: int, limit: Capacity, similar_limit: int | None) -> str:

@@ -11,13 +11,12 @@ from modules.plan.distribution import LayerDrift, drift_lines
 from modules.publish.duplicate_images import identical_token_lines
 from modules.publish.metadata_manager import ShareRow
 from modules.render.render_pool import TokenFailure
+from modules.run.stop_signals import EXIT_INTERRUPTED, RESUME_HINT, interrupted_line
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_FAILED_TOKENS = 3
 EXIT_IDENTICAL_IMAGES = 4
-EXIT_INTERRUPTED = 130
-RESUME_HINT = "run the same command with --resume"
 MAX_LISTED_FAILURES = 20
 
 
@@ -32,6 +31,7 @@ class Report:
     reused: int = 0
     metadata_rewritten: int = 0  # of the reused tokens, those whose metadata was rewritten
     written: int = 0
+    retracted: int = 0  # tokens written or reused whose files then changed on disk
     failed: dict[int, TokenFailure] = field(default_factory=dict)
     # Each render process's latest running totals (stage seconds, cache, composites), by pid.
     worker_totals: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -55,6 +55,11 @@ class Report:
         else:
             self.failed[token_id] = failure
 
+    def retract(self, token_id: int, failure: TokenFailure) -> None:
+        """A token counted as done whose files turned out not to be the ones written."""
+        self.failed[token_id] = failure
+        self.retracted += 1
+
     @property
     def cache_hits(self) -> int:
         return int(sum(totals["cache_hits"] for totals in self.worker_totals.values()))
@@ -65,7 +70,7 @@ class Report:
 
     @property
     def done(self) -> int:
-        return self.reused + self.written
+        return self.reused + self.written - self.retracted
 
     @property
     def exit_code(self) -> int:
@@ -158,7 +163,7 @@ class Report:
                 f"Fix the cause, then {RESUME_HINT}."
             ]
         if self.interrupted:
-            return [f"Interrupted ({self.interrupted}); finished tokens are kept: {RESUME_HINT}."]
+            return [interrupted_line(self.interrupted, resumable=True)]
         if self.worker_lost:
             return [f"Stopped: {self.worker_lost}. Finished tokens are kept: {RESUME_HINT}."]
         if self.failed:
