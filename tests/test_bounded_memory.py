@@ -11,8 +11,11 @@ import sys
 import zlib
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
+from modules.cli.support import OUT_OF_MEMORY, run_command
 from modules.plan.trait_tracker import PLAN_BYTES_PER_TOKEN
 from tests.conftest import TraitSet, config_for, write_json, write_traits
 
@@ -157,16 +160,32 @@ def test_a_config_that_is_a_pipe_or_huge_is_refused_unread(project, tmp_path, ma
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_art_too_large_to_render_in_the_memory_available_is_refused_first(tmp_path):
-    size = (3000, 3000)  # 36 MB a frame; a token of three layers holds 13 frames at once
+    size = (4000, 4000)  # 64 MB a frame; a token of three layers holds 13 frames at once
     layers: TraitSet = {
         f"L{layer}": {f"o{option}.png": (99, option * 99, layer * 99, 255) for option in range(2)}
         for layer in range(3)
     }
     write_traits(tmp_path / "traits", layers, size)
     write_json(tmp_path / "config.json", {**config_for(layers), "image_size": list(size)})
-    done = genecator(tmp_path, "generate", "-n", "2", "--workers", "1", address_space=800 << 20)
+    # About 0.6 GB is left of 1 GiB once Python and Pillow are loaded: far from 0.8 GB.
+    done = genecator(tmp_path, "generate", "-n", "2", "--workers", "1", address_space=GiB)
     assert done.returncode == 1
-    assert "rendering one 3000x3000 token of up to 3 layer frames needs about 0.5 GB" in done.stderr
+    assert "rendering one 4000x4000 token of up to 3 layer frames needs about 0.8 GB" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "output").exists()
+
+
+def test_running_out_of_memory_anyway_is_one_line_and_exit_1():
+    @click.command()
+    @click.pass_context
+    def command(ctx: click.Context) -> None:
+        def action() -> int:
+            raise MemoryError
+
+        run_command(ctx, "info", action)
+
+    result = CliRunner().invoke(command, [])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {OUT_OF_MEMORY}\n"

@@ -92,6 +92,12 @@ class StopAwareGroup(StopAwareCommand, click.Group):
     """A group of commands, stop-aware the same way."""
 
 
+OUT_OF_MEMORY = (
+    "ran out of memory; files already written are complete. Lower -n, --workers, "
+    "--max-memory or the image size, or free memory, then run the same command again"
+)
+
+
 def run_command(
     ctx: click.Context, log_level: str, action: Callable[[], int], resumable: bool = False
 ) -> None:
@@ -111,6 +117,11 @@ def run_command(
         name = exc.name if isinstance(exc, StopSignal) else "SIGINT"
         click.echo(interrupted_line(name, resumable), err=True)
         code = EXIT_INTERRUPTED
+    except MemoryError:
+        # Sizes are checked before allocating; this is the last line behind those checks.
+        logger.debug("details", exc_info=True)
+        click.echo(f"Error: {OUT_OF_MEMORY}", err=True)
+        code = EXIT_ERROR
     ctx.exit(code)
 
 
