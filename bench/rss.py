@@ -21,20 +21,31 @@ def read_rss_mb(pid: int) -> float | None:
     return None
 
 
-def descendants(root_pid: int) -> list[int]:
-    """Every process below `root_pid`, found by scanning /proc for parent ids."""
+def parent_ids() -> dict[int, int]:
+    """Every process's parent id, found by scanning /proc."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
+            continue  # it ended while we looked
         parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of `pid`."""
+    return [child for child, parent in parent_ids().items() if parent == pid]
+
+
+def descendants(root_pid: int) -> list[int]:
+    """Every process below `root_pid`."""
+    parents = parent_ids()
     found, frontier = [], [root_pid]
     while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
+        below = [pid for pid, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
     return found
 
 

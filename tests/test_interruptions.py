@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bench.rss import descendants
 from tests.conftest import REPO, write_json
 
 LAYERS = ["Background", "Body", "Eyes", "Hat"]
@@ -188,24 +189,6 @@ def test_the_first_ctrl_c_stops_within_a_second_and_resume_matches(project, refe
     assert resumed.returncode == 0, resumed.stderr
     assert digests(out) == reference
     assert [entry["exit_code"] for entry in run_log(out)] == [130, 0]
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue  # it ended while we looked
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 def shielded(pid: int) -> bool:

@@ -10,25 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.rss import children
 from tests.conftest import REPO, write_json, write_layered_traits
 
 LAYERS = ["Background", "Body", "Eyes", "Hat"]
 SIZE = 256
 TOKENS = 3000  # long enough (tens of seconds) that a worker can be killed mid-run
-
-
-def children(pid: int) -> list[int]:
-    """The direct child processes of `pid`, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue  # it ended while we looked
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def render_workers(pid: int) -> list[int]:

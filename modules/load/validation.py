@@ -64,8 +64,8 @@ def read_text_file(
             raise error(f"{path}: is {kind}, not a file; give the path of the file")
         if max_bytes is not None and status.st_size > max_bytes:
             raise error(
-                f"{path}: {status.st_size / 2**20:.0f} MiB is more than the "
-                f"{max_bytes >> 20} MiB such a file may be; is it the right file?"
+                f"{path}: {status.st_size / 2**20:.0f} MiB is more than the {max_bytes >> 20} "
+                "MiB such a file may be, so it is not read; check it is the right file"
             )
         # utf-8-sig: editors on Windows save a BOM, which is harmless.
         return path.read_text(encoding="utf-8-sig")

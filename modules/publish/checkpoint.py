@@ -24,6 +24,9 @@ from modules.settings import GenerationSettings
 # Bump when a change to selection would plan different tokens from the same inputs.
 PLANNER_VERSION = "1"
 
+# The tracker and the ledger grow with -n (74 MiB of hashes a million tokens); this bound
+# (about 7 million tokens) keeps a file that is not Genecator's from being parsed whole.
+MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024
 RNG_STATE = "rng_state.json"
 TRACKER_STATE = "tracker_state.json"
 SEEN_HASHES = "seen_hashes.json"
@@ -370,8 +373,7 @@ def _file_kind(mode: int) -> str:
 
 
 def _read(path: Path) -> Any:
-    # No size limit: the tracker and the ledger grow with -n (74 MiB of hashes a million).
-    return read_json(path, CheckpointError, max_bytes=None)
+    return read_json(path, CheckpointError, max_bytes=MAX_CHECKPOINT_BYTES)
 
 
 def _is_int(value: Any) -> bool:
