@@ -14,6 +14,12 @@ TEMP_PREFIX = ".tmp-genecator-"
 TEMP_NAME = re.compile(rf"{re.escape(TEMP_PREFIX)}[0-9]+-.+")
 
 
+def no_follow_opener(path: str, flags: int) -> int:
+    """An `open` opener that refuses a symbolic link at the path (ELOOP): a link planted in
+    the output folder must never make a write land outside it."""
+    return os.open(path, flags | os.O_NOFOLLOW, 0o666)
+
+
 def temp_path(path: Path) -> Path:
     """The temp file beside `path` that this process writes before renaming it into place."""
     return path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
@@ -29,7 +35,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object], durable: bool
     `durable=False` skips the fsync for files whose caller syncs them in batches later."""
     temp = temp_path(path)
     try:
-        with open(temp, "wb") as handle:
+        with open(temp, "wb", opener=no_follow_opener) as handle:
             write(handle)
             handle.flush()
             if durable:

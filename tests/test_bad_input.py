@@ -721,8 +721,8 @@ class FailingWrite:
         self.code, self.names = code, names
         self.failed: list[str] = []
 
-    def __call__(self, path: Path, mode: str) -> Any:
-        handle = open(path, mode)  # noqa: SIM115 - closed by the writer's `with`
+    def __call__(self, path: Path, mode: str, **options: Any) -> Any:
+        handle = open(path, mode, **options)  # noqa: SIM115 - closed by the writer's `with`
         final = Path(path).name.split("-", 3)[-1]  # .tmp-genecator-<pid>-<name>
         return RefusedWrites(handle, self, final) if final in self.names else handle
 

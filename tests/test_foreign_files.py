@@ -3,12 +3,15 @@ folder that Genecator did not write, and --force removes only Genecator's own fi
 collection and checkpoint files, and token files 1..N of the collection its checkpoint
 recorded) and names what it left."""
 
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from modules.atomic_io import atomic_write_bytes, temp_path
 from tests.conftest import BASIC_LAYERS, REPO, config_for, write_json, write_traits
 
 TIMEOUT = 60
@@ -100,3 +103,28 @@ def test_a_file_where_a_token_goes_is_never_overwritten(project: Path) -> None:
         "extend it, --force to replace it, or choose another --output"
     )
     assert snapshot(out) == {"image/3.png": b"a user's picture"}
+
+
+def test_a_link_planted_as_the_run_log_is_refused_and_its_target_untouched(project):
+    out, elsewhere = project / "out", project / "precious.txt"
+    assert generate(project, out, 6, 4).returncode == 0
+    elsewhere.write_bytes(b"not Genecator's")
+    (out / "runs.jsonl").unlink()
+    (out / "runs.jsonl").symlink_to(elsewhere)
+    result = generate(project, out, 6, 4, "--resume")
+    assert result.returncode == 1
+    assert f"{out / 'runs.jsonl'}: is not a regular file, so it is not Genecator's run log" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert elsewhere.read_bytes() == b"not Genecator's"
+
+
+def test_an_atomic_write_never_follows_a_link_at_its_temp_path(tmp_path):
+    target, elsewhere = tmp_path / "1.json", tmp_path / "precious.txt"
+    elsewhere.write_bytes(b"not Genecator's")
+    temp_path(target).symlink_to(elsewhere)
+    with pytest.raises(OSError, match=os.strerror(errno.ELOOP)):
+        atomic_write_bytes(target, b"{}")
+    assert elsewhere.read_bytes() == b"not Genecator's"
+    assert not target.exists()

@@ -43,6 +43,23 @@ def test_the_lock_file_goes_and_an_empty_folder_made_for_it_too(tmp_path: Path) 
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["1.png"]
 
 
+@pytest.mark.parametrize("planted", ["link", "pipe"])
+def test_a_link_or_pipe_planted_as_the_lock_file_is_refused_untouched(tmp_path, planted):
+    out, elsewhere = tmp_path / "out", tmp_path / "precious.txt"
+    out.mkdir()
+    elsewhere.write_text("not Genecator's")
+    if planted == "link":  # writing the lock record through it would overwrite the target
+        (out / LOCK_FILE).symlink_to(elsewhere)
+    else:  # opening a pipe for writing would wait for a reader for ever
+        os.mkfifo(out / LOCK_FILE)
+    with pytest.raises(OutputError) as info, OutputLock(out, "generate"):
+        pass
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{out / LOCK_FILE}: is ")
+    assert problem.endswith("not Genecator's lock file; move it away")
+    assert elsewhere.read_text() == "not Genecator's"
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("locked")

@@ -4,9 +4,11 @@ never leaves a stale lock behind. The file is removed when the writer is done (s
 collection holds only its own files); a lock taken on a file that was just removed is let go
 and taken again on the new one."""
 
+import errno
 import fcntl
 import json
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -69,10 +71,22 @@ class OutputLock:
         self._created = self._created or not self.folder.exists()
         make_writable_folder(self.folder)  # or one clear line on why it cannot be
         try:
-            return open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held until __exit__)
+            # Never through a link (it would write the record elsewhere) nor into a pipe
+            # (opening one for writing waits for a reader).
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as exc:
-            msg = f"{path}: cannot create the lock file ({exc.strerror or exc}); fix permissions"
+            if exc.errno == errno.ELOOP:
+                msg = f"{path}: is a symbolic link, not Genecator's lock file; move it away"
+            else:
+                reason = exc.strerror or exc
+                msg = f"{path}: cannot create the lock file ({reason}); fix permissions"
             raise OutputError(msg) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OutputError(
+                f"{path}: is not a regular file, so not Genecator's lock file; move it away"
+            )
+        return os.fdopen(fd, "r+", encoding="utf-8")
 
 
 def _same_file(handle: IO[str], path: Path) -> bool:

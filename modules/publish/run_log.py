@@ -7,11 +7,13 @@ last line is rewritten in place rather than replaced through a temp file."""
 
 import json
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from modules.atomic_io import atomic_write_bytes
+from modules.atomic_io import atomic_write_bytes, no_follow_opener
+from modules.errors import OutputError
 
 RUN_LOG = "runs.jsonl"
 RESERVED_BYTES = 1024  # a finished run's line takes about 450
@@ -24,7 +26,7 @@ def utc_now() -> str:
 def reserve_run(output_dir: Path, started: str) -> None:
     """Append the line of the run that started at `started`, padded to RESERVED_BYTES."""
     path = output_dir / RUN_LOG
-    before = path.read_bytes() if path.exists() else b""
+    before = _read_log(path)
     line = json.dumps({"ended": None, "started": started}, sort_keys=True).encode("utf-8")
     atomic_write_bytes(path, before + line.ljust(RESERVED_BYTES - 1) + b"\n")
 
@@ -33,18 +35,32 @@ def append_run(output_dir: Path, entry: dict[str, Any]) -> None:
     """Write `entry` as its run's line: over the line reserve_run wrote for it, else (none
     was reserved) appended by rewriting the small file atomically."""
     path = output_dir / RUN_LOG
-    before = path.read_bytes() if path.exists() else b""
+    before = _read_log(path)
     line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     start = _reserved_line(before, entry["started"])
     if start is None:
         atomic_write_bytes(path, before + line)
         return
-    with open(path, "r+b") as handle:
+    with open(path, "r+b", opener=no_follow_opener) as handle:
         handle.seek(start)
         handle.write(line)
         handle.truncate()
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _read_log(path: Path) -> bytes:
+    """The log so far (empty when there is none); only a regular file is read, so a pipe
+    cannot block a run and a link cannot point its writes elsewhere."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return b""
+    if not stat.S_ISREG(mode):
+        raise OutputError(
+            f"{path}: is not a regular file, so it is not Genecator's run log; move it away"
+        )
+    return path.read_bytes()
 
 
 def _reserved_line(log: bytes, started: str) -> int | None:
