@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from modules.atomic_io import is_temp_file, temp_path
+from modules.atomic_io import is_temp_file, no_follow_opener, temp_path
 from modules.constants import (
     ANALYSIS_FILES,
     COLLECTION_STATS,
@@ -164,7 +164,8 @@ def make_writable_folder(folder: Path) -> None:
 
 def probe_write(path: Path) -> None:
     """Create and remove an empty file: proves a folder is writable before any work."""
-    path.write_bytes(b"")
+    with open(path, "wb", opener=no_follow_opener):
+        pass
     path.unlink()
 
 
