@@ -580,7 +580,14 @@ def test_every_file_of_a_run_goes_through_a_temp_file_and_is_synced_before_it_co
         moves.append((source, target))
         os.replace(source, target)
 
-    fake_os = SimpleNamespace(getpid=os.getpid, fsync=fsync, replace=replace, sync=sync)
+    fake_os = SimpleNamespace(
+        getpid=os.getpid,
+        fsync=fsync,
+        replace=replace,
+        sync=sync,
+        open=os.open,
+        O_NOFOLLOW=os.O_NOFOLLOW,
+    )
     monkeypatch.setattr(atomic_io, "os", fake_os)
     monkeypatch.setattr(checkpoint, "os", fake_os)
     out = tmp_path / "out"

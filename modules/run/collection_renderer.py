@@ -92,8 +92,8 @@ class CollectionRenderer:
             self.report.seconds = time.perf_counter() - started
 
     def _verify_existing(self, combos: Sequence[Combo]) -> list[int]:
-        """When resuming: keep the tokens already complete on disk (rewriting metadata that
-        no longer matches the config); return the ids to render."""
+        """When resuming: keep the tokens whose image matches its recorded hash (rewriting
+        metadata that no longer matches the config); return the ids to render."""
         if not self.render_settings.run.resume:
             return list(range(1, len(combos) + 1))
         recorded = self.ledger.load()
@@ -102,8 +102,6 @@ class CollectionRenderer:
             identity = self._identity(token_id, combos[token_id - 1])
             if identity is not None:
                 self.identities[token_id] = identity
-        for token_id in self.hashes.keys() - recorded.keys():
-            self.ledger.add(token_id, self.hashes[token_id])
         return [i for i in range(1, len(combos) + 1) if i not in self.hashes]
 
     def recheck(self, combos: Sequence[Combo]) -> None:
