@@ -1,6 +1,5 @@
 """Small flattened thumbnails of token images, for the contact sheet and the HTML report."""
 
-import warnings
 from pathlib import Path
 
 from PIL import Image
@@ -21,11 +20,8 @@ DIRECT_MODES = frozenset({"RGB", "RGBA"})
 def thumbnail(path: Path, size: int) -> Image.Image:
     """The image's first frame fitted into size x size, flattened onto white."""
     try:
-        with warnings.catch_warnings():
-            # Pillow warns while opening; the pixel check below then refuses in one line.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(path, formats=TRAIT_FORMATS)
-        with opened as image:
+        # Pillow's warning while opening is off (trait_images); the pixel check refuses.
+        with Image.open(path, formats=TRAIT_FORMATS) as image:
             _check_pixels(path, image.size)
             image.seek(0)
             # Shrinking before converting keeps a single full-size copy in memory.

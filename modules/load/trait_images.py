@@ -51,6 +51,10 @@ MAX_TRAIT_FRAMES = 600
 # Larger files are refused before they are opened: Pillow reads a PNG's unknown chunks whole,
 # so a 2 GiB file costs 2 GiB. Real trait art, even long animations, stays far below this.
 MAX_TRAIT_FILE_BYTES = 256 * 1024 * 1024
+# Pillow warns about images above its pixel limit while opening them; every caller checks the
+# header size itself and refuses in one line, so the warning is only noise. Set once for the
+# process: warnings.catch_warnings is not thread-safe, and preflight opens files in threads.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -215,11 +219,9 @@ def _opened(
         source = io.BytesIO(_checked_bytes(path, digest)) if digest else path
         # The size check below bounds memory by image_size; Pillow's own limit stays as the
         # second line (DecompressionBombError above twice its pixel limit).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source, formats=TRAIT_FORMATS) as image:
-                _check_header(path, image.size, expected_size)
-                yield image
+        with Image.open(source, formats=TRAIT_FORMATS) as image:
+            _check_header(path, image.size, expected_size)
+            yield image
     except FileNotFoundError:
         msg = (
             f"{path}: broken link (its target is missing); put the image file there"
