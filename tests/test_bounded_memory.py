@@ -92,7 +92,7 @@ def peak_rss(project: Path, tokens: int) -> int:
 
 @pytest.mark.slow
 def test_planning_memory_per_token_is_the_documented_bound(project):
-    small, large = 20_000, 320_000
+    small, large = 10_000, 250_000
     per_token = (peak_rss(project, large) - peak_rss(project, small)) / (large - small)
     assert 0 < per_token <= PLAN_BYTES_PER_TOKEN
 
@@ -163,14 +163,11 @@ def test_a_config_that_is_a_pipe_or_huge_is_refused_unread(project, tmp_path, ma
 @pytest.mark.slow
 def test_art_too_large_to_render_in_the_memory_available_is_refused_first(tmp_path):
     size = (4000, 4000)  # 64 MB a frame; a token of three layers holds 13 frames at once
-    layers: TraitSet = {
-        f"L{layer}": {f"o{option}.png": (99, option * 99, layer * 99, 255) for option in range(2)}
-        for layer in range(3)
-    }
+    layers: TraitSet = {f"L{layer}": {"o.png": (99, 99, layer * 99, 255)} for layer in range(3)}
     write_traits(tmp_path / "traits", layers, size)
     write_json(tmp_path / "config.json", {**config_for(layers), "image_size": list(size)})
     # About 0.6 GB is left of 1 GiB once Python and Pillow are loaded: far from 0.8 GB.
-    done = genecator(tmp_path, "generate", "-n", "2", "--workers", "1", address_space=GiB)
+    done = genecator(tmp_path, "generate", "-n", "1", "--workers", "1", address_space=GiB)
     assert done.returncode == 1
     assert "rendering one 4000x4000 token of up to 3 layer frames needs about 0.8 GB" in done.stderr
     assert "Traceback" not in done.stderr

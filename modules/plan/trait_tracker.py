@@ -7,10 +7,11 @@ from typing import Any, overload
 
 from modules.plan.selection import Combo
 
-# Planning memory per token, an upper bound of what bench/bench_plan_memory.py measures
-# (129-147 bytes for 8 layers at 10^6-3*10^6 tokens): the packed record, its set slot (the
-# set doubles as it grows) and its place in token order.
-PLAN_BYTES_PER_TOKEN = 160
+# Planning memory per token, an upper bound of what bench/bench_plan_memory.py measures for
+# 8 layers (110-160 bytes, depending on where -n falls between two growths of the set, whose
+# old and new tables briefly coexist): the packed record, its set slot and its place in
+# token order.
+PLAN_BYTES_PER_TOKEN = 192
 
 
 class PlannedCombos(Sequence[Combo]):
