@@ -12,7 +12,7 @@ from typing import Any
 from modules.constants import COLLECTION_STATS, IMAGE_DIR, METADATA_DIR
 from modules.digests import HASH_CHUNK
 from modules.errors import CollectionError
-from modules.load.validation import read_json
+from modules.load.validation import file_kind, read_json
 
 TOKEN_FILE = re.compile(r"^([0-9]+)\.json$")  # not \d, which matches any script's digits
 REQUIRED_FIELDS = ("name", "image", "attributes")
@@ -71,15 +71,7 @@ def regular_file_at(path: Path, what: str) -> bool:
         raise CollectionError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if stat.S_ISREG(mode):
         return True
-    raise CollectionError(f"{path}: is {_kind(mode)}, not a {what}; move it away")
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    return "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise CollectionError(f"{path}: is {file_kind(mode)}, not a {what}; move it away")
 
 
 def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:

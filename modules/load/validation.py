@@ -52,6 +52,17 @@ def is_plain_name(name: str) -> bool:
     )
 
 
+def file_kind(mode: int) -> str:
+    """What stands at a path, for a refusal: "a folder", "a pipe", "a file"…"""
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    return "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
 def read_text_file(
     path: Path, error: type[GenecatorError], max_bytes: int | None = MAX_DOCUMENT_BYTES
 ) -> str:
@@ -60,8 +71,9 @@ def read_text_file(
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
-            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a pipe or device"
-            raise error(f"{path}: is {kind}, not a file; give the path of the file")
+            raise error(
+                f"{path}: is {file_kind(status.st_mode)}, not a file; give the path of the file"
+            )
         if max_bytes is not None and status.st_size > max_bytes:
             raise error(
                 f"{path}: {status.st_size / 2**20:.0f} MiB is more than the {max_bytes >> 20} "

@@ -3,7 +3,7 @@
 import struct
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from typing import overload
 
 from modules.plan.selection import Combo
 
@@ -95,19 +95,7 @@ class TraitTracker:
         limit = self.similar_limit
         return limit is None or self._similar[key] < limit
 
-    def to_state(self) -> dict[str, Any]:
-        """JSON-ready state in token order; the lookups are derived from it on load."""
-        return {"combinations": [list(combo) for combo in self.combos]}
-
     def restore(self, combos: Sequence[Combo]) -> None:
         """Take back planned combinations (into an empty tracker), as a checkpoint does."""
         for combo in combos:
             self.add(tuple(combo))
-
-    @classmethod
-    def from_state(
-        cls, state: dict[str, Any], priority: tuple[int, ...], similar_limit: int | None
-    ) -> "TraitTracker":
-        tracker = cls(priority, similar_limit)
-        tracker.restore(state["combinations"])
-        return tracker

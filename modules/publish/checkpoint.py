@@ -17,7 +17,7 @@ from modules.atomic_io import atomic_write_json
 from modules.digests import json_sha256
 from modules.errors import CheckpointError, CheckpointMismatchError, GenecatorError
 from modules.load.spec import CollectionSpec, Rule, TraitOption
-from modules.load.validation import read_json
+from modules.load.validation import file_kind, read_json
 from modules.plan.selection import Combo
 from modules.settings import GenerationSettings
 
@@ -277,7 +277,7 @@ class HashLedger:
             if self.folder.exists():
                 mode = self.folder.stat().st_mode
                 msg = (
-                    f"{self.folder}: is {_file_kind(mode)}, not the folder Genecator keeps "
+                    f"{self.folder}: is {file_kind(mode)}, not the folder Genecator keeps "
                     "hash records in; move it away and resume"
                 )
                 raise CheckpointError(msg)
@@ -357,19 +357,9 @@ def regular_file_size(path: Path, what: str, error: type[GenecatorError]) -> int
         msg = f"{path}: cannot read it ({exc.strerror or exc}); fix its permissions and resume"
         raise error(msg) from None
     if not stat.S_ISREG(info.st_mode):
-        kind = _file_kind(info.st_mode)
+        kind = file_kind(info.st_mode)
         raise error(f"{path}: is {kind}, not {what} Genecator wrote; move it away and resume")
     return info.st_size
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    if stat.S_ISREG(mode):
-        return "a file"
-    return "a special file"
 
 
 def _read(path: Path) -> Any:
