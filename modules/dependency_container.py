@@ -33,7 +33,7 @@ def build_container(settings: GenerationSettings) -> Container:
     return Container(
         config_manager=config_manager,
         image_processor=ImageProcessor(cache.max_memory_mb, cache.cache_size),
-        trait_tracker=TraitTracker(model.priority, model.similar_limit),
+        trait_tracker=TraitTracker(model.priority, model.similar_limit, model.min_difference),
         metadata_manager=MetadataManager(spec, settings.encode),
         resource_manager=ResourceManager(delay=settings.retry_delay),
         circuit_breaker=CircuitBreaker(threshold=settings.breaker_threshold),

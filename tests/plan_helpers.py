@@ -55,7 +55,7 @@ def make_model(*args, **kwargs) -> SelectionModel:
 def make_planner(
     model: SelectionModel, seed: int, max_attempts: int = 50, max_trait_attempts: int = 10
 ) -> Planner:
-    tracker = TraitTracker(model.priority, model.similar_limit)
+    tracker = TraitTracker(model.priority, model.similar_limit, model.min_difference)
     return Planner(model, random.Random(seed), tracker, max_attempts, max_trait_attempts)
 
 

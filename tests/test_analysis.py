@@ -200,7 +200,8 @@ def test_an_absent_trait_never_matches_an_option_named_none(tmp_path: Path) -> N
     pairs = {(p.first, p.second): p.shared for p in find_similar(tokens, 1).pairs}
 
     assert pairs[(1, 2)] == (("A", "a1"),)  # B = "None" is a value; token 2 has no B
-    assert pairs[(2, 3)] == (("A", "a1"), ("B", "None"))  # both absent: shown as "None"
+    # Both absent; B has a value "None", so the absence is shown as "(absent)".
+    assert pairs[(2, 3)] == (("A", "a1"), ("B", "(absent)"))
 
 
 def naive(vectors: list[tuple[int, ...]], k: int) -> set[tuple[int, int, tuple[int, ...]]]:

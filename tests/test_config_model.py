@@ -15,7 +15,7 @@ from PIL import Image
 
 from modules.errors import CheckpointMismatchError, ConfigError
 from modules.load.config_manager import ConfigManager
-from modules.load.spec import Background, CollectionSpec
+from modules.load.spec import Background, CollectionSpec, LayerSet
 from modules.plan.backgrounds import background_colour
 from modules.plan.distribution import goodness_of_fit
 from modules.run.nft_generator import generate
@@ -642,14 +642,13 @@ def test_tokens_with_identical_images_end_the_run_with_exit_4(tmp_path, allow, e
 # --- 13. layer_sets --------------------------------------------------------------------------
 
 
-def test_recorded_layer_sets_load_with_a_warning(tmp_path):
+def test_layer_sets_load_into_the_spec_without_a_notice(tmp_path):
     sets = [{"name_prefix": "Gen2", "up_to": 5, "trait_order": ["Background"]}]
     config = write_project(tmp_path, ONE_LAYER, config_for(ONE_LAYER, layer_sets=sets))
     spec, warnings = ConfigManager(config, None, tmp_path / "traits").load_with_warnings()
     assert [layer.name for layer in spec.layers] == ["Background"]
-    (notice,) = [w for w in warnings if "layer_sets" in w]
-    assert notice.startswith("config.json: $.layer_sets: 1 layer set")
-    assert "renders every token with trait_order" in notice
-    write_json(config, config_for(ONE_LAYER))
-    _, warnings = ConfigManager(config, None, tmp_path / "traits").load_with_warnings()
+    assert spec.layer_sets == (LayerSet((0,), 5, "Gen2"),)
     assert not [w for w in warnings if "layer_sets" in w]
+    write_json(config, config_for(ONE_LAYER))
+    spec = ConfigManager(config, None, tmp_path / "traits").load()
+    assert spec.layer_sets == ()

@@ -16,6 +16,7 @@ from tests.conftest import REPO
 
 SUBCOMMANDS = {
     "generate",
+    "reroll",
     "get-traits",
     "validate",
     "rarity",

@@ -579,11 +579,12 @@ def test_weights_the_engine_reads_differently_are_noticed(tmp_path):
 # --- nftchef ------------------------------------------------------------------------------------
 
 
-def test_nftchef_layers_follow_the_first_layers_order(nftchef):
-    project, result = nftchef
+def test_nftchef_layers_follow_the_first_layers_order_then_later_sets(nftchef):
+    _, result = nftchef
     assert result.project_kind == "nftchef"
-    assert result.config["trait_order"] == ["Background", "Clothes", "Eyes", "Hat"]
-    assert any(str(project / "layers" / "Unused") in n and "skipped" in n for n in result.notices)
+    # "Unused" is drawn only by the second layerConfiguration: imported after the first's
+    assert result.config["trait_order"] == ["Background", "Clothes", "Eyes", "Hat", "Unused"]
+    assert [o["name"] for o in result.config["traits"]["Unused"]["options"]] == ["Thing"]
 
 
 def test_nftchef_nested_weights_are_the_engines_own_chances(nftchef):
@@ -638,7 +639,7 @@ def test_nftchef_metadata_background_and_uri(nftchef):
     assert not lines_for(result.notices, "format")  # 16x16 like the images
 
 
-def test_nftchef_layer_configurations_are_recorded_as_layer_sets(nftchef):
+def test_nftchef_layer_configurations_become_layer_sets(nftchef):
     _, result = nftchef
     assert result.config["layer_sets"] == [
         {
@@ -653,7 +654,7 @@ def test_nftchef_layer_configurations_are_recorded_as_layer_sets(nftchef):
         },
     ]
     assert any("-n 12" in notice for notice in result.notices)
-    assert any("first set" in notice for notice in result.notices)
+    assert not any("first set" in notice for notice in result.notices)
     assert lines_for(result.untranslated, "layerConfigurations[1].resetNameIndex")
 
 

@@ -1,4 +1,5 @@
-"""Rarity scores and ranks against a hand-computed example, and utils/rarity.py."""
+"""Rarity scores and ranks against hand-computed examples, and `genecator rarity`
+(tests/test_openrarity_ranks.py checks the ranks against the open-rarity package itself)."""
 
 import json
 import math
@@ -64,8 +65,44 @@ def test_a_literal_none_value_is_not_an_absent_trait(tmp_path: Path) -> None:
     rarity = rank_rarity(read_tokens(write_tokens(tmp_path / "c", rows) / "metadata"))
 
     by_id = {entry.token_id: entry for entry in rarity.tokens}
-    # Hat: "None" 1/4, absent 2/4, Cap 1/4; trait count: 2 traits 2/4, 1 trait 2/4.
-    assert by_id[1].information_content == pytest.approx(-math.log2(1 / 4) - math.log2(2 / 4))
+    # Hat: "None" 1/4, absent 2/4, Cap 1/4. As in OpenRarity, a "None" value is not counted
+    # as a trait: 1 trait 3/4 (tokens 1-3), 2 traits 1/4 (token 4).
+    assert by_id[1].information_content == pytest.approx(-math.log2(1 / 4) - math.log2(3 / 4))
+    assert by_id[2].information_content == pytest.approx(-math.log2(2 / 4) - math.log2(3 / 4))
+    # Token 1's "None" is a value only it has; absent is not a value, so tokens 2 and 3 tie.
+    assert [(e.token_id, e.unique_traits, e.rank) for e in rarity.tokens] == [
+        (4, 2, 1),
+        (1, 1, 2),
+        (2, 0, 3),
+        (3, 0, 3),
+    ]
+
+
+def test_a_unique_value_ranks_before_a_higher_score(tmp_path: Path) -> None:
+    # Token 1's Body is its own; tokens 2 and 3 score higher on three rare-ish values, but
+    # share each of them with one other token.
+    rows = [
+        {"Background": "Red", "Body": "Gold", "Eyes": "Plain"},
+        {"Background": "Blue", "Body": "Zombie", "Eyes": "Laser"},
+        {"Background": "Blue", "Body": "Zombie", "Eyes": "Laser"},
+        *[{"Background": "Red", "Body": "Plain", "Eyes": "Plain"}] * 5,
+    ]
+
+    rarity = rank_rarity(read_tokens(write_tokens(tmp_path / "c", rows) / "metadata"))
+
+    by_id = {entry.token_id: entry for entry in rarity.tokens}
+    assert by_id[2].score > by_id[1].score
+    assert [(e.token_id, e.rank) for e in rarity.tokens[:3]] == [(1, 1), (2, 2), (3, 2)]
+
+
+def test_values_differing_in_case_or_surrounding_space_are_one_value(tmp_path: Path) -> None:
+    rows = [{"Hat": "Cap"}, {"hat ": " cap"}, {"Hat": "Crown"}]
+
+    rarity = rank_rarity(read_tokens(write_tokens(tmp_path / "c", rows) / "metadata"))
+
+    by_id = {entry.token_id: entry for entry in rarity.tokens}
+    assert by_id[1].information_content == by_id[2].information_content
+    assert (by_id[3].rank, by_id[1].rank, by_id[2].rank) == (1, 2, 2)
 
 
 def test_one_token_or_identical_tokens_do_not_divide_by_zero(tmp_path: Path) -> None:
@@ -87,9 +124,13 @@ def test_rarity_cli_prints_the_top_and_writes_csv_and_json(example: Path) -> Non
     assert printed.exit_code == 0, printed.output
     lines = printed.output.splitlines()
     assert lines[0].startswith("Ranked 5 tokens; collection entropy 2.8877 bits; wrote ")
+    assert lines[1].split() == ["rank", "token", "score", "classic", "rank", "unique"]
     assert [line.split()[:2] for line in lines[2:]] == [["1", "1"], ["2", "3"], ["2", "4"]]
+    assert [line.split()[-1] for line in lines[2:]] == ["2", "1", "1"]
     rows = (example / "rarity_ranks.csv").read_text().splitlines()
-    assert rows[0] == "rank,token_id,score,information_content,classic_rank,classic_score"
+    assert rows[0] == (
+        "rank,token_id,score,information_content,classic_rank,classic_score,unique_traits"
+    )
     assert [row.split(",")[:2] for row in rows[1:]] == [
         ["1", "1"],
         ["2", "3"],

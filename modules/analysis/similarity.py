@@ -1,8 +1,8 @@
 """Pairs of tokens that share at least K trait values, found without comparing every pair.
 
 An absent optional layer counts as a value of its own: two tokens without a hat look alike
-there (reported as "None", as in rarity_report.csv), but not like a token whose hat is an
-option named "None".
+there (reported as "None", or "(absent)" when a value is "None", as in rarity_report.csv), but
+not like a token whose hat is an option named "None".
 
 Method: a pair sharing >= K of T values agrees completely on some "key" set of positions.
 - K-subsets: every K-subset of the T positions is a key; a pair is found exactly in the
@@ -21,8 +21,8 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from modules.analysis.collection_reader import Token, trait_types
-from modules.constants import ABSENT_LABEL
 from modules.errors import CollectionError, ConfigError
+from modules.publish.metadata_manager import absent_text
 
 # Above this many K-subsets, the pigeonhole blocks do less bucketing work.
 MAX_SUBSET_KEYS = 256
@@ -72,10 +72,7 @@ def find_similar(tokens: Sequence[Token], threshold: int) -> Similarity:
         raise CollectionError(msg)
     vectors, names = encode(tokens, types)
     ids = [token.token_id for token in tokens]
-    labels = [
-        [(name, ABSENT_LABEL if value is None else value) for value in values]
-        for name, values in zip(types, names, strict=True)
-    ]
+    labels = [_shown(name, values) for name, values in zip(types, names, strict=True)]
     found = [
         SimilarPair(ids[a], ids[b], tuple([labels[p][vectors[a][p]] for p in shared]))
         for a, b, shared in islice(similar_indices(vectors, threshold), MAX_PAIRS + 1)
@@ -89,6 +86,13 @@ def find_similar(tokens: Sequence[Token], threshold: int) -> Similarity:
         raise ConfigError(msg)
     found.sort(key=lambda pair: (-len(pair.shared), pair.first, pair.second))
     return Similarity(threshold, types, found)
+
+
+def _shown(trait_type: str, values: list[str | None]) -> list[tuple[str, str]]:
+    """(trait_type, value) as the report shows each value code; absence (None) as "None"
+    unless a value is shown so (then "(absent)"), as in rarity_report.csv."""
+    absent = absent_text({value for value in values if value is not None})
+    return [(trait_type, absent if value is None else value) for value in values]
 
 
 def encode(

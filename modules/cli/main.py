@@ -15,6 +15,7 @@ with exit_on_stop_signals():
     from modules.cli.preview import preview_command
     from modules.cli.provenance import provenance_command
     from modules.cli.rarity import rarity_command
+    from modules.cli.reroll import reroll_command
     from modules.cli.similarity import similarity_command
     from modules.cli.support import CONTEXT, StopAwareGroup
     from modules.cli.update_cid import update_cid_command
@@ -22,6 +23,7 @@ with exit_on_stop_signals():
 
 COMMANDS = (
     generate_command,
+    reroll_command,
     get_traits_command,
     validate_command,
     rarity_command,

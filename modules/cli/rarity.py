@@ -1,4 +1,5 @@
-"""Rank tokens by OpenRarity information content (and the classic sum of 1/p)."""
+"""Rank tokens as OpenRarity does (unique values, then information content), with the
+classic sum of 1/p."""
 
 from pathlib import Path
 
@@ -52,10 +53,11 @@ def rarity_command(
             f"{rarity.collection_entropy:.4f} bits; wrote {path}"
         )
         if top:
-            click.echo(f"{'rank':>5} {'token':>7} {'score':>9} {'classic rank':>13}")
+            click.echo(f"{'rank':>5} {'token':>7} {'score':>9} {'classic rank':>13} {'unique':>6}")
         for entry in rarity.tokens[:top]:
             click.echo(
-                f"{entry.rank:>5} {entry.token_id:>7} {entry.score:>9.4f} {entry.classic_rank:>13}"
+                f"{entry.rank:>5} {entry.token_id:>7} {entry.score:>9.4f} "
+                f"{entry.classic_rank:>13} {entry.unique_traits:>6}"
             )
         return 0
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from modules.constants import DEFAULT_IPFS_CID, DEFAULT_NAME_TEMPLATE
+from modules.constants import DEFAULT_IPFS_CID, DEFAULT_NAME_TEMPLATE, MAX_RARITY
 from modules.load.ipfs_uri import base_uri_problem, cid_problem, folder_uri
+from modules.load.label_twins import twin_label_problems
 from modules.load.validation import did_you_mean, is_plain_name
 
 # Templates are formatted once per token: a spec like {id:>999999999} would build a
@@ -20,7 +21,7 @@ TEMPLATE_SAMPLES: dict[str, Any] = {"name": "Collection", "id": 1}
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Keys that say the same thing two ways: a document may give one of each pair.
 LAYER_EXCLUSIVE = (("rarity", "presence"),)
-OPTION_EXCLUSIVE = (("rarity", "weight"), ("file", "parts"))
+OPTION_EXCLUSIVE = (("rarity", "weight"), ("file", "parts"), ("count", "max_count"))
 
 
 def document_problems(config: dict[str, Any], label: str, traits: Path) -> list[str]:
@@ -30,7 +31,9 @@ def document_problems(config: dict[str, Any], label: str, traits: Path) -> list[
         + layer_reference_problems(config, label)
         + unsafe_name_problems(config, label)
         + label_problems(config, label)
+        + twin_label_problems(config, label)
         + exclusive_problems(config, label)
+        + absent_count_problems(config, label)
         + metadata_problems(config, label)
         + uri_problems(config, label)
     )
@@ -123,6 +126,18 @@ def exclusive_problems(config: dict[str, Any], label: str) -> list[str]:
         for index, option in enumerate(layer["options"]):
             found += _both(option, OPTION_EXCLUSIVE, f"{label}: $.traits.{name}.options[{index}]")
     return found
+
+
+def absent_count_problems(config: dict[str, Any], label: str) -> list[str]:
+    """absent_count counts tokens without the layer: only an optional layer has them."""
+    return [
+        f"{label}: $.traits.{name}.absent_count: layer '{name}' is always present, so no "
+        "token lacks it; give the layer a rarity or presence below the maximum"
+        for name, layer in config["traits"].items()
+        if "absent_count" in layer
+        and layer.get("rarity", MAX_RARITY) >= MAX_RARITY
+        and layer.get("presence", 1) >= 1
+    ]
 
 
 def _both(document: dict[str, Any], pairs: tuple[tuple[str, str], ...], where: str) -> list[str]:

@@ -13,12 +13,15 @@ from modules.errors import ConfigError, TraitFileError
 from modules.load.config_checks import base_uri, document_problems, layer_folder_name
 from modules.load.identical_art import identical_art_problems, identical_groups
 from modules.load.layer_files import LayerFolder, layer_options, listing
+from modules.load.layer_set_config import layer_set_problems, layer_sets
+from modules.load.one_of_ones import load_one_of_ones
 from modules.load.rules import resolve_rules
 from modules.load.spec import (
     Background,
     CollectionSpec,
     Layer,
     MetadataSettings,
+    OneOfOne,
     Part,
     Rule,
     TraitOption,
@@ -67,14 +70,23 @@ class ConfigManager:
         reference_problems = document_problems(config, label, traits)
         _check_traits_folder(config, traits, label)
         layers, problems, warnings = _layers(config, traits, label)
-        problems += reference_problems
+        problems += reference_problems + layer_set_problems(config, label)
+        ones, one_problems = self._one_of_ones(config, label)
+        problems += one_problems
         rules: tuple[Rule, ...] = ()
         if not reference_problems:  # rules refer to layers by position: needs a full order
-            rules, rule_problems = resolve_rules(ruler["rules"], layers, ruler_label)
+            rules, rule_problems = resolve_rules(ruler, layers, ruler_label)
             problems += rule_problems
         if problems:
             raise ConfigError(*problems)
-        return _spec(config, layers, rules, traits), warnings + _layer_set_notice(config, label)
+        spec = _spec(config, layers, rules, traits)
+        return _with_sets_and_one_of_ones(spec, config, ones), warnings
+
+    def _one_of_ones(
+        self, config: dict[str, Any], label: str
+    ) -> tuple[tuple[OneOfOne, ...], list[str]]:
+        size = (config["image_size"][0], config["image_size"][1])
+        return load_one_of_ones(config, self.config_path.parent, size, label)
 
     def traits_folder(self, config: dict[str, Any]) -> Path:
         """-t, else the config's traits_dir (relative to the config file), else traits/."""
@@ -168,6 +180,7 @@ def changed_trait_files(spec: CollectionSpec) -> list[Path]:
     parts = {
         part.file: part.digest for layer in spec.layers for o in layer.options for part in o.parts
     }
+    parts |= {one.image: one.digest for one in spec.one_of_ones}
     return [path for path, digest in parts.items() if file_digest(path) != digest]
 
 
@@ -189,23 +202,35 @@ def _layer(document: dict[str, Any], name: str, options: tuple[TraitOption, ...]
     presence = document.get("rarity", MAX_RARITY)
     if "presence" in document:  # a probability; Layer.presence counts in fifths
         presence = document["presence"] * MAX_RARITY
+    entries = {nfc(entry["name"]): entry for entry in reversed(document["options"])}
     return Layer(
         name,
-        options,
+        tuple(_counted(option, entries[nfc(option.name)]) for option in options),
         presence,
         display_name=document.get("display_name"),
         none_value=document.get("none_value"),
+        absent_count=document.get("absent_count"),
     )
 
 
-def _layer_set_notice(config: dict[str, Any], label: str) -> list[str]:
-    sets = config.get("layer_sets", [])
-    if not sets:
-        return []
-    return [
-        f"{label}: $.layer_sets: {len(sets)} layer sets are recorded (from the imported "
-        "project's layerConfigurations); this version renders every token with trait_order"
-    ]
+def _counted(option: TraitOption, entry: dict[str, Any]) -> TraitOption:
+    """The option with its count, max_count and tags from its config entry."""
+    tags = tuple(sorted(entry.get("tags", {}).items()))
+    return replace(option, count=entry.get("count"), max_count=entry.get("max_count"), tags=tags)
+
+
+def _with_sets_and_one_of_ones(
+    spec: CollectionSpec, config: dict[str, Any], ones: tuple[OneOfOne, ...]
+) -> CollectionSpec:
+    if "layer_sets" not in config and not ones:
+        return spec
+    return replace(
+        spec,
+        layer_sets=layer_sets(config),
+        shuffle_layer_sets=config.get("shuffle_layer_sets", False),
+        one_of_ones=ones,
+        one_of_ones_in_stats=config.get("one_of_ones", {}).get("in_trait_stats", False),
+    )
 
 
 def _spec(
@@ -231,6 +256,7 @@ def _spec(
         traits_dir=traits,
         background=None if background is None else Background(**background),
         allow_identical_art=config.get("allow_identical_art", False),
+        min_trait_difference=config.get("min_trait_difference", 1),
     )
 
 

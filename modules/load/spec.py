@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from modules.constants import MAX_RARITY
 
+ABSENT = -1  # the "value" of an optional layer left out of a token, in combos and rules
+
 # How a part is drawn onto what lies below it (the W3C compositing blend modes by name).
 BlendMode = Literal[
     "normal",
@@ -52,6 +54,9 @@ class TraitOption:
     parts: tuple[Part, ...]
     weight: float
     display_name: str | None = None
+    count: int | None = None  # exactly this many tokens carry the option
+    max_count: int | None = None  # at most this many tokens carry it
+    tags: tuple[tuple[str, str], ...] = ()  # sorted (category, value) pairs, for group rules
 
     @property
     def file(self) -> Path:
@@ -77,6 +82,7 @@ class Layer:
     presence: float = MAX_RARITY
     display_name: str | None = None
     none_value: str | None = None  # the value metadata shows when the layer is absent
+    absent_count: int | None = None  # exactly this many tokens lack the layer
 
     @property
     def optional(self) -> bool:
@@ -89,12 +95,15 @@ class Layer:
 
 @dataclass(frozen=True)
 class Rule:
-    """Options `if_options` of layer `if_layer` never appear with `excluded` of `then_layer`."""
+    """Options `if_options` of layer `if_layer` never appear with `excluded` of `then_layer`;
+    either set may hold ABSENT. `source` names where it came from, for messages (two rules
+    that forbid the same pairs are equal wherever they came from)."""
 
     if_layer: int
     if_options: frozenset[int]
     then_layer: int
     excluded: frozenset[int]
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,32 @@ class MetadataSettings:
 
 
 @dataclass(frozen=True)
+class LayerSet:
+    """Token ids after the previous set's, up to `up_to` (the rest when None), draw and
+    composite only the layers `order` (indices into CollectionSpec.layers, bottom first);
+    `name_prefix` replaces the collection name in their metadata names."""
+
+    order: tuple[int, ...]
+    up_to: int | None = None
+    name_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class OneOfOne:
+    """A hand-made token (nftchef's ultraRares/: images/N.png + json/N.json): its file number,
+    image (with its SHA-256), the json's attributes, name and description, and the token id it
+    is pinned to (None: placed from the seed)."""
+
+    number: int
+    image: Path
+    digest: str
+    attributes: tuple[dict[str, Any], ...]
+    name: str | None = None
+    description: str | None = None
+    token_id: int | None = None
+
+
+@dataclass(frozen=True)
 class CollectionSpec:
     """Layers in compositing order (bottom first) plus everything that shapes selection."""
 
@@ -131,3 +166,8 @@ class CollectionSpec:
     traits_dir: Path = Path("traits")
     background: Background | None = None
     allow_identical_art: bool = False  # identical-looking options and tokens are intended
+    min_trait_difference: int = 1  # any two tokens differ in at least this many layers
+    layer_sets: tuple[LayerSet, ...] = ()  # empty: every token draws every layer
+    shuffle_layer_sets: bool = False  # ids take their set in a seeded order
+    one_of_ones: tuple[OneOfOne, ...] = ()  # in file-number order
+    one_of_ones_in_stats: bool = False  # count their traits in the per-trait statistics

@@ -4,9 +4,12 @@ proven upper bound when the count would cost too much."""
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 from modules.constants import COUNT_BUDGET_NODES
 from modules.plan.selection import Combo, SelectionModel
+
+FLOOR_BUDGET_NODES = 200_000  # per layer subset of the floor's bound
 
 
 class BudgetExceeded(Exception):
@@ -34,8 +37,32 @@ class Capacity:
 
 
 def capacity(model: SelectionModel, budget: Budget | None = None) -> Capacity:
-    """Tokens possible under rules, optional layers and the priority-combination limit."""
+    """Tokens possible under rules, optional layers, the priority-combination limit and the
+    similarity floor (which makes it a proven bound)."""
     budget = budget or Budget()
+    limit = _capacity(model, budget)
+    if model.min_difference <= 1:
+        return limit
+    return Capacity(min(limit.count, floor_bound(model)), False)
+
+
+def floor_bound(model: SelectionModel) -> int:
+    """With a floor of d, no two tokens share their values on any (layers - d + 1) layers, so
+    each such subset's valid assignments bound the tokens (the Singleton bound, with rules)."""
+    span = model.layer_count - model.min_difference + 1
+    if span <= 0:
+        return 1
+    bound = math.inf
+    for subset in combinations(range(model.layer_count), span):
+        try:
+            count = count_completions(model, {}, subset, Budget(FLOOR_BUDGET_NODES))
+        except BudgetExceeded:
+            count = math.prod(len(model.domain(layer)) for layer in subset)
+        bound = min(bound, count)
+    return int(bound)
+
+
+def _capacity(model: SelectionModel, budget: Budget) -> Capacity:
     try:
         if model.similar_limit is None:
             return Capacity(count_completions(model, {}, range(model.layer_count), budget), True)

@@ -1,15 +1,17 @@
-"""Plan token combinations: weighted draws, rules, uniqueness and the similarity limit,
-with an exhaustive fallback so a feasible -n never fails or skips an id."""
+"""Plan token combinations: weighted draws, rules, uniqueness, the similarity limit and floor,
+with a complete search as fallback so a feasible -n never fails or skips an id."""
 
 import logging
 import math
 import random
 from collections import Counter
+from collections.abc import Mapping
 from itertools import accumulate
 from operator import itemgetter
 
 from modules.errors import CapacityError
 from modules.plan.capacity import Budget, BudgetExceeded, available_combos, count_completions
+from modules.plan.search import FullPrefixes, find_combo
 from modules.plan.selection import (
     Combo,
     SelectionModel,
@@ -43,6 +45,16 @@ class Planner:
         self.rest_attempts = max_trait_attempts if model.priority else 1
         self.failures: Counter[str] = Counter()
         self._completions: dict[Combo, float] = {}
+        self._full = FullPrefixes()
+        # the floor's layer subsets, by the draw depth at which their last layer is chosen
+        depth_of = {layer: depth for depth, layer in enumerate(model.draw_order)}
+        self._floor_checks: dict[int, list[tuple[int, ...]]] = {}
+        for subset in tracker.floor_subsets(model.layer_count):
+            self._floor_checks.setdefault(max(depth_of[layer] for layer in subset), []).append(
+                subset
+            )
+        # the common case is one set lookup per draw; can_add also checks limit and floor
+        self._is_unusable = self._is_close if self._floor_checks else tracker.is_taken
         # Draws come in model.draw_order; a combo lists them in trait order.
         order = model.draw_order
         in_order = order == tuple(range(model.layer_count))
@@ -79,17 +91,20 @@ class Planner:
         """Up to `attempts` draws of the non-priority layers after the priority values `key`."""
         # bound once: without priority layers this loop runs every attempt of every token
         model, rng, steps, as_combo = self.model, self.rng, self.model.rest_steps, self._as_combo
-        is_taken = self.tracker.is_taken
+        is_unusable = self._is_unusable
         for _ in range(attempts):
             values = key.copy()
             if not draw_values(model, rng, steps, values):
                 self.failures["rule_dead_end"] += 1
                 continue
             combo = as_combo(values)
-            if not is_taken(combo):
+            if not is_unusable(combo):
                 return combo
             self.failures["duplicate"] += 1
         return None
+
+    def _is_close(self, combo: Combo) -> bool:
+        return not self.tracker.can_add(combo)
 
     def _saturated(self, key: list[int]) -> bool:
         """Whether the priority combination `key` can take no further token."""
@@ -111,24 +126,48 @@ class Planner:
         return self._completions[key]
 
     def _pick_remaining(self) -> Combo:
-        """After max_attempts random draws failed: choose by weight among all combinations
-        still available (slow, but only near a saturated collection)."""
+        """After max_attempts random draws failed: choose by weight among all combinations still
+        available, or when too many remain to list, take the first a complete search in
+        weighted random order finds. Either fails only when no token is left."""
         token = len(self.tracker) + 1
         try:
             combos = available_combos(self.model, self.tracker.can_add, Budget())
         except BudgetExceeded:
-            msg = (
-                f"token {token}: no new combination found in {self.max_attempts} random draws "
-                "and too many remain to list; raise --max-attempts or lower -n"
+            combo = find_combo(
+                self.model,
+                self.rng,
+                self.tracker.can_add,
+                prefix_ok=self._prefix_ok,
+                full=self._full,
             )
-            raise CapacityError(msg) from None
+            combos = [] if combo is None else [combo]
         if not combos:
-            msg = (
-                f"token {token}: every valid combination is used; only {token - 1} distinct "
-                "tokens are possible with these traits, rules and max_similar_combinations"
-            )
-            raise CapacityError(msg)
+            raise CapacityError(self._exhausted(token))
         logger.debug("token %d: picked among %d remaining combinations", token, len(combos))
         self.failures["exhaustive_pick"] += 1
         weights = [combo_probability(self.model, combo) for combo in combos]
         return combos[weighted_index(self.rng, list(accumulate(weights)))]
+
+    def _prefix_ok(self, depth: int, chosen: Mapping[int, int]) -> bool:
+        """Prune a partial draw whose priority values are saturated or that already agrees with
+        a token on one of the floor's layer subsets."""
+        model, tracker = self.model, self.tracker
+        if depth == len(model.priority) - 1 and model.similar_limit is not None:
+            key = tracker.priority_key(dict(chosen))
+            if tracker.similar_count(key) >= model.similar_limit:
+                return False
+        subsets = self._floor_checks.get(depth, ())
+        return not any(tracker.shares_projection(chosen, subset) for subset in subsets)
+
+    def _exhausted(self, token: int) -> str:
+        planned = token - 1
+        if self.model.min_difference > 1:
+            return (
+                f"token {token}: no combination is left that differs from each of the {planned} "
+                f"tokens planned in at least {self.model.min_difference} layers (searched "
+                "exhaustively); lower -n or min_trait_difference, or add options"
+            )
+        return (
+            f"token {token}: every valid combination is used; only {planned} distinct "
+            "tokens are possible with these traits, rules and max_similar_combinations"
+        )

@@ -15,8 +15,9 @@ Combo = tuple[int, ...]  # one option index per layer in trait order, ABSENT for
 Conflicts = Mapping[tuple[int, int], Mapping[int, frozenset[int]]]
 Blockers = Mapping[tuple[int, int], frozenset[int]]  # (other layer, value) -> options it forbids
 # What a draw reads for one layer: (layer, presence or None when always present, running sums
-# of the weights without the total, total, blockers of the layer).
-Step = tuple[int, float | None, tuple[float, ...], float, Blockers]
+# of the weights without the total, total, blockers of the layer, whether a rule can forbid
+# leaving the layer out).
+Step = tuple[int, float | None, tuple[float, ...], float, Blockers, bool]
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +29,7 @@ class SelectionModel:
     conflicts: Conflicts  # (layer, option) -> {other layer: options it may not appear with}
     priority: tuple[int, ...]
     similar_limit: int | None  # max tokens sharing the priority values; None = unlimited
+    min_difference: int = 1  # layers in which any two tokens differ at least
 
     @property
     def layer_count(self) -> int:
@@ -74,20 +76,24 @@ class SelectionModel:
         presence = self.presence[layer]
         cumulative = self.cumulative[layer]
         optional = presence if presence < MAX_RARITY else None
-        return layer, optional, cumulative[:-1], cumulative[-1], self.blockers[layer]
+        blockers = self.blockers[layer]
+        guarded = any(ABSENT in options for options in blockers.values())
+        return layer, optional, cumulative[:-1], cumulative[-1], blockers, guarded
 
     def optional(self, layer: int) -> bool:
         return self.presence[layer] < MAX_RARITY
 
     def domain(self, layer: int) -> list[int]:
-        """Every value the layer can take, ABSENT last when it is optional."""
+        """Every value the layer can take, ABSENT last when it is optional (and alone when its
+        presence is 0: a layer outside a token's layer set)."""
+        if self.presence[layer] == 0:
+            return [ABSENT]
         values = list(range(len(self.weights[layer])))
         return values + [ABSENT] if self.optional(layer) else values
 
     def compatible(self, layer: int, value: int, chosen: Mapping[int, int]) -> bool:
-        """Whether `layer = value` breaks no rule with the values already chosen."""
-        if value == ABSENT:
-            return True
+        """Whether `layer = value` breaks no rule with the values already chosen (ABSENT
+        included: a rule may require a layer or forbid it)."""
         forbidden = self.conflicts.get((layer, value))
         if not forbidden:
             return True
@@ -119,6 +125,7 @@ def model_from_spec(spec: CollectionSpec) -> SelectionModel:
         },
         priority=spec.priority_layers,
         similar_limit=spec.max_similar if spec.priority_layers else None,
+        min_difference=spec.min_trait_difference,
     )
 
 
@@ -136,9 +143,17 @@ def draw_values(
     in model.draw_order; False at a dead end (a required layer with every option excluded by
     rules). Same draws as draw_layer, inlined because planning runs it for every token."""
     random_, append, order = rng.random, values.append, model.draw_order
-    for layer, presence, bounds, total, blockers in steps:
+    for layer, presence, bounds, total, blockers, guarded in steps:
         if presence is not None and random_() * MAX_RARITY >= presence:
-            append(ABSENT)
+            if not guarded or ABSENT not in (
+                blocked := model.blocked(layer, zip(order, values, strict=False))
+            ):
+                append(ABSENT)
+                continue
+            value = _draw_allowed(model, rng, layer, blocked)  # a rule requires the layer
+            if value is None:
+                return False
+            append(value)
         elif blockers and (blocked := model.blocked(layer, zip(order, values, strict=False))):
             value = _draw_allowed(model, rng, layer, blocked)
             if value is None:
@@ -156,7 +171,8 @@ def draw_layer(
     """One layer: presence first, then an option by weight among those the rules allow."""
     presence = model.presence[layer]
     if presence < MAX_RARITY and rng.random() * MAX_RARITY >= presence:
-        return ABSENT
+        blocked = model.blocked(layer, chosen.items())
+        return _draw_allowed(model, rng, layer, blocked) if ABSENT in blocked else ABSENT
     return _draw_option(model, rng, layer, chosen.items())
 
 
@@ -173,12 +189,12 @@ def _draw_option(
 def _draw_allowed(
     model: SelectionModel, rng: random.Random, layer: int, blocked: set[int]
 ) -> int | None:
-    """An option by weight among those not blocked; ABSENT (optional layer) or None (required)
-    when every option is."""
+    """An option by weight among those not blocked; when every option is, ABSENT if the layer
+    may be left out, else None (a dead end)."""
     weights = model.weights[layer]
     allowed = [i for i in range(len(weights)) if i not in blocked]
-    if not allowed:
-        return ABSENT if model.optional(layer) else None
+    if model.presence[layer] == 0 or not allowed:
+        return ABSENT if model.optional(layer) and ABSENT not in blocked else None
     return allowed[weighted_index(rng, list(accumulate(weights[i] for i in allowed)))]
 
 

@@ -2,7 +2,8 @@
 
 import struct
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import combinations
 from typing import overload
 
 from modules.plan.selection import Combo
@@ -43,17 +44,24 @@ class PlannedCombos(Sequence[Combo]):
 
 class TraitTracker:
     """Remembers every planned combination in token order (so its state is also the plan
-    manifest) and how often each priority combination occurs."""
+    manifest), how often each priority combination occurs, and with a similarity floor the
+    sub-combinations every token holds."""
 
-    def __init__(self, priority: tuple[int, ...], similar_limit: int | None) -> None:
+    def __init__(
+        self, priority: tuple[int, ...], similar_limit: int | None, min_difference: int = 1
+    ) -> None:
         self.priority = priority
         self.similar_limit = similar_limit
+        self.min_difference = min_difference
         # A combination is kept as one packed record (two bytes per layer: option indexes
         # stay below MAX_OUTCOMES), which costs a quarter of a tuple's memory.
         self._record: struct.Struct | None = None
         self._order = bytearray()
         self._taken: set[bytes] = set()
         self._similar: Counter[Combo] = Counter()
+        # Two tokens agree on more than (layers - d) traits exactly when they share their values
+        # on some (layers - d + 1) layers: one set of those projections per layer subset.
+        self._floor: dict[tuple[int, ...], set[Combo]] = {}
 
     @property
     def combos(self) -> PlannedCombos:
@@ -61,7 +69,7 @@ class TraitTracker:
         return PlannedCombos(bytes(self._order), self._record)
 
     def __len__(self) -> int:
-        return len(self._taken)
+        return 0 if self._record is None else len(self._order) // self._record.size
 
     def priority_key(self, values: Combo | dict[int, int]) -> Combo:
         """The priority layers' values, the unit that `similar_limit` counts."""
@@ -74,22 +82,83 @@ class TraitTracker:
         return self._similar[key]
 
     def can_add(self, combo: Combo) -> bool:
-        """New, and its priority combination still below the limit."""
-        return not self.is_taken(combo) and self._has_room(self.priority_key(combo))
+        """New, its priority combination below the limit, and far enough from every token."""
+        return (
+            not self.is_taken(combo)
+            and self._has_room(self.priority_key(combo))
+            and not self._too_close(combo)
+        )
+
+    def floor_subsets(self, layer_count: int) -> tuple[tuple[int, ...], ...]:
+        """The layer subsets whose values no two tokens may share (none without a floor)."""
+        if self.min_difference <= 1:
+            return ()
+        return tuple(combinations(range(layer_count), layer_count - self.min_difference + 1))
 
     def add(self, combo: Combo) -> None:
+        self._check_new(combo)
+        assert self._record is not None
+        self._order += self._record.pack(*combo)
+        self._hold(combo)
+
+    def reserve(self, combo: Combo) -> None:
+        """Mark a combination as taken without giving it a token (a 1-of-1's own traits)."""
+        self._check_new(combo)
+        assert self._record is not None
+        self._taken.add(self._record.pack(*combo))
+
+    def can_replace(self, index: int, combo: Combo) -> bool:
+        """Whether token `index` (id - 1) could take `combo` instead of its combination."""
+        old = self.combos[index]
+        self._release(old)
+        try:
+            return combo != old and self.can_add(combo)
+        finally:
+            self._hold(old)
+
+    def replace(self, index: int, combo: Combo) -> None:
+        """Give token `index` (id - 1) a new combination, as a re-roll does."""
+        old = self.combos[index]
+        if not self.can_replace(index, combo):
+            msg = f"token {index + 1} cannot take combination {combo}"
+            raise ValueError(msg)
+        assert self._record is not None
+        self._release(old)
+        self._record.pack_into(self._order, index * self._record.size, *combo)
+        self._hold(combo)
+
+    def _check_new(self, combo: Combo) -> None:
         if self._record is None:
             self._record = struct.Struct(f"<{len(combo)}h")
-        packed = self._record.pack(*combo)
-        # Without a limit nothing reads the priority counts, so they are not kept.
-        key = None if self.similar_limit is None else self.priority_key(combo)
-        if packed in self._taken or (key is not None and not self._has_room(key)):
-            msg = f"combination {combo} is taken or over the similarity limit"
+            self._floor = {subset: set() for subset in self.floor_subsets(len(combo))}
+        if not self.can_add(combo):
+            msg = f"combination {combo} is taken or over the similarity limit or floor"
             raise ValueError(msg)
-        self._order += packed
-        self._taken.add(packed)
-        if key is not None:
-            self._similar[key] += 1
+
+    def _hold(self, combo: Combo) -> None:
+        assert self._record is not None
+        self._taken.add(self._record.pack(*combo))
+        # Without a limit nothing reads the priority counts, so they are not kept.
+        if self.similar_limit is not None:
+            self._similar[self.priority_key(combo)] += 1
+        for subset, seen in self._floor.items():
+            seen.add(tuple(map(combo.__getitem__, subset)))
+
+    def _release(self, combo: Combo) -> None:
+        assert self._record is not None
+        self._taken.discard(self._record.pack(*combo))
+        if self.similar_limit is not None:
+            self._similar[self.priority_key(combo)] -= 1
+        for subset, seen in self._floor.items():
+            seen.discard(tuple(map(combo.__getitem__, subset)))
+
+    def _too_close(self, combo: Combo) -> bool:
+        return any(tuple(map(combo.__getitem__, s)) in seen for s, seen in self._floor.items())
+
+    def shares_projection(self, values: Mapping[int, int], subset: tuple[int, ...]) -> bool:
+        """Whether a token already holds these values on the layers of `subset`."""
+        seen = self._floor.get(subset)
+        return seen is not None and tuple(map(values.__getitem__, subset)) in seen
 
     def _has_room(self, key: Combo) -> bool:
         limit = self.similar_limit

@@ -16,8 +16,9 @@ from typing import Any
 from modules.atomic_io import atomic_write_json
 from modules.digests import json_sha256
 from modules.errors import CheckpointError, CheckpointMismatchError, GenecatorError
-from modules.load.spec import CollectionSpec, Rule, TraitOption
+from modules.load.spec import ABSENT, CollectionSpec, Rule, TraitOption
 from modules.load.validation import file_kind, read_json
+from modules.plan.reroll import RerollEntry
 from modules.plan.selection import Combo
 from modules.settings import GenerationSettings
 
@@ -37,6 +38,7 @@ TOKEN_ID = re.compile(r"[1-9][0-9]*")
 DIGEST = re.compile(r"[0-9a-f]{64}")  # sha256_hex
 TRACKER_KEYS = ("combinations", "fingerprint", "planned", "planning_redraws", "seed")
 MT_WORDS = 624  # random.Random.setstate() takes these 32-bit words and a position in them
+ABSENT_NAME = "<absent>"  # what a rule's ABSENT value is recorded as in the fingerprint
 # Longest piece of a damaged file a message quotes, and most names a log line lists.
 MAX_QUOTED = 60
 MAX_LISTED = 10
@@ -69,6 +71,7 @@ class PlanState:
     rng_state: Any  # random.Random.getstate(), or None when it cannot be trusted
     combos: Sequence[Combo]  # every token, in id order
     redraws: dict[str, int] = field(default_factory=dict)
+    rerolls: Sequence[RerollEntry] = ()  # (token id, --keep layers, tokens planned) in order
 
 
 def fingerprint(spec: CollectionSpec, settings: GenerationSettings, seed: int) -> dict[str, str]:
@@ -118,16 +121,16 @@ def write_plan_state(output_dir: Path, state: PlanState) -> None:
     every token), so a crash between the two writes loses only the RNG state, which
     replanning from the seed restores."""
     planned = len(state.combos)
-    atomic_write_json(
-        output_dir / TRACKER_STATE,
-        {
-            "combinations": [list(combo) for combo in state.combos],
-            "fingerprint": state.fingerprint,
-            "planned": planned,
-            "planning_redraws": state.redraws,
-            "seed": state.seed,
-        },
-    )
+    tracker: dict[str, Any] = {
+        "combinations": [list(combo) for combo in state.combos],
+        "fingerprint": state.fingerprint,
+        "planned": planned,
+        "planning_redraws": state.redraws,
+        "seed": state.seed,
+    }
+    if state.rerolls:  # only then, so collections without re-rolls keep their bytes
+        tracker["rerolls"] = [[i, list(keep), n] for i, keep, n in state.rerolls]
+    atomic_write_json(output_dir / TRACKER_STATE, tracker)
     atomic_write_json(
         output_dir / RNG_STATE,
         {
@@ -150,7 +153,7 @@ def read_plan_state(output_dir: Path) -> PlanState | None:
         tracker = _read(tracker_path)
     except CheckpointError as exc:
         raise tracker_damaged(exc.problems[0]) from None
-    problem = _tracker_problem(tracker)
+    problem = _tracker_problem(tracker) or _rerolls_problem(tracker)
     if problem is not None:
         raise tracker_damaged(f"{tracker_path}: {problem}")
     combos = [tuple(combo) for combo in tracker["combinations"]]
@@ -161,6 +164,7 @@ def read_plan_state(output_dir: Path) -> PlanState | None:
         rng_state=_saved_rng_state(rng_path, len(combos)) if current else None,
         combos=combos,
         redraws=tracker["planning_redraws"],
+        rerolls=[(i, tuple(keep), n) for i, keep, n in tracker.get("rerolls", [])],
     )
 
 
@@ -197,6 +201,27 @@ def _tracker_problem(tracker: Any) -> str | None:
         return "fingerprint is not an object of strings"
     if not _is_map(tracker["planning_redraws"], int):
         return "planning_redraws is not an object of counts"
+    return None
+
+
+def _rerolls_problem(tracker: dict[str, Any]) -> str | None:
+    """What makes the optional re-roll record unusable: each entry is [token id, [layer
+    names], tokens planned], the id among those planned, the counts never decreasing."""
+    rerolls, planned = tracker.get("rerolls", []), 0
+    if not isinstance(rerolls, list):
+        return f"rerolls is {_json_kind(rerolls)}, not a list"
+    for number, entry in enumerate(rerolls):
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 3
+            and all(map(_is_int, (entry[0], entry[2])))
+            and isinstance(entry[1], list)
+            and all(isinstance(name, str) for name in entry[1])
+            and 1 <= entry[0] <= entry[2] <= len(tracker["combinations"])
+            and entry[2] >= planned
+        ):
+            return f"rerolls[{number}]: {_quoted(entry)} is not a re-roll Genecator recorded"
+        planned = entry[2]
     return None
 
 
@@ -399,6 +424,7 @@ def _spec_document(spec: CollectionSpec) -> dict[str, Any]:
                 "presence": layer.presence,
                 "options": [_option_document(option, spec.traits_dir) for option in layer.options],
             }
+            | ({} if layer.absent_count is None else {"absent_count": layer.absent_count})
             for layer in spec.layers
         ],
         "priority": list(spec.priority_layers),
@@ -407,6 +433,15 @@ def _spec_document(spec: CollectionSpec) -> dict[str, Any]:
     }
     if spec.background is not None:
         document["background_lightness"] = spec.background.lightness
+    if spec.min_trait_difference > 1:
+        document["min_trait_difference"] = spec.min_trait_difference
+    if spec.layer_sets:
+        sets: list[Any] = [[list(s.order), s.up_to] for s in spec.layer_sets]
+        document["layer_sets"] = sets + ([True] if spec.shuffle_layer_sets else [])
+    if spec.one_of_ones:
+        document["one_of_ones"] = [
+            [one.number, one.digest, one.token_id, list(one.attributes)] for one in spec.one_of_ones
+        ]
     return document
 
 
@@ -417,6 +452,11 @@ def _option_document(option: TraitOption, traits_dir: Path) -> list[Any]:
         document.append(
             [[_relative(p.file, traits_dir), p.z, p.blend, p.opacity] for p in option.parts]
         )
+    # count, max_count and tags only when set, so older collections keep their fingerprint
+    limits: dict[str, Any] = {"count": option.count, "max_count": option.max_count}
+    limits["tags"] = [list(tag) for tag in option.tags] or None
+    if set_limits := {key: value for key, value in limits.items() if value is not None}:
+        document.append(set_limits)
     return document
 
 
@@ -426,9 +466,10 @@ def _relative(path: Path, traits_dir: Path) -> str:
 
 def _rule_names(spec: CollectionSpec, rule: Rule) -> list[list[str]]:
     def names(layer: int, options: frozenset[int]) -> list[str]:
+        found = spec.layers[layer].options
         return [
             spec.layers[layer].name,
-            *sorted(spec.layers[layer].options[i].name for i in options),
+            *sorted(ABSENT_NAME if i == ABSENT else found[i].name for i in options),
         ]
 
     return [names(rule.if_layer, rule.if_options), names(rule.then_layer, rule.excluded)]

@@ -1,7 +1,8 @@
 """OpenSea token metadata and the collection files: combined metadata, stats, rarity report."""
 
+import copy
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,11 @@ from modules.constants import (
 from modules.load.spec import CollectionSpec, Layer
 from modules.plan.backgrounds import background_colour, hex_colour
 from modules.plan.distribution import Cell
+from modules.plan.layout import TokenLayout
+from modules.plan.one_of_ones import attribute_combo, marker_index
 from modules.plan.selection import ABSENT, Combo
 from modules.publish.csv_files import csv_bytes
+from modules.publish.one_of_one_metadata import one_of_one_document
 from modules.settings import EncodeOptions
 
 
@@ -45,13 +49,26 @@ RARITY_COLUMNS = ("trait_type", "value", "configured_percent", "achieved_percent
 class MetadataManager:
     """Builds each token's metadata from its combination; writes the collection files."""
 
-    def __init__(self, spec: CollectionSpec, options: EncodeOptions) -> None:
+    def __init__(
+        self, spec: CollectionSpec, options: EncodeOptions, layout: TokenLayout | None = None
+    ) -> None:
         self.spec = spec
         self.options = options
+        self.layout = layout or TokenLayout()
+
+    def with_layout(self, layout: TokenLayout) -> "MetadataManager":
+        """This manager (a copy, of the same class) for a plan whose ids have layer sets or
+        1-of-1s (`layout`)."""
+        if layout == self.layout:
+            return self
+        bound = copy.copy(self)
+        bound.layout = layout
+        return bound
 
     def is_animated(self, combo: Combo) -> bool:
+        # a 1-of-1 (a marker combination: every value below ABSENT) is a still image
         return any(
-            value != ABSENT and layer.options[value].animated
+            value >= 0 and layer.options[value].animated
             for layer, value in zip(self.spec.layers, combo, strict=True)
         )
 
@@ -63,12 +80,17 @@ class MetadataManager:
         """OpenSea metadata: the config's extra fields, then name, description, image URI
         and attributes in trait order (`seed` picks a generated background's colour)."""
         settings = self.spec.metadata
+        image = settings.base_uri + self.image_file(token_id, combo)
+        one = marker_index(combo)
+        if one is not None:
+            return one_of_one_document(settings, self.spec.one_of_ones[one], token_id, image)
+        name = self.layout.name_prefix(self.spec, token_id) or settings.name
         document: dict[str, Any] = {
             **settings.extra,
-            "name": settings.name_template.format(name=settings.name, id=token_id),
+            "name": settings.name_template.format(name=name, id=token_id),
             "description": settings.description,
-            "image": settings.base_uri + self.image_file(token_id, combo),
-            "attributes": self.attributes(combo),
+            "image": image,
+            "attributes": self.attributes(combo, self.layout.order(self.spec, token_id)),
         }
         if settings.external_url:
             document["external_url"] = settings.external_url.format(id=token_id)
@@ -77,11 +99,13 @@ class MetadataManager:
             document["background_color"] = hex_colour(background_colour(background, seed, token_id))
         return document
 
-    def attributes(self, combo: Combo) -> list[dict[str, str]]:
-        """trait_type and value of each layer in trait order; an absent layer is left out,
-        or shown as its none_value."""
+    def attributes(self, combo: Combo, order: Sequence[int] | None = None) -> list[dict[str, str]]:
+        """trait_type and value of each layer in trait order (or the layers `order` lists, a
+        layer set's); an absent layer is left out, or shown as its none_value."""
         attributes = []
-        for layer, value in zip(self.spec.layers, combo, strict=True):
+        layers = self.spec.layers
+        order = range(len(layers)) if order is None else order
+        for layer, value in ((layers[i], combo[i]) for i in order):
             if value != ABSENT:
                 attributes.append({"trait_type": layer.label, "value": layer.options[value].label})
             elif layer.none_value is not None:
@@ -91,15 +115,16 @@ class MetadataManager:
     def share_rows(self, combos: Sequence[Combo]) -> list[ShareRow]:
         """Configured vs achieved share of every value, absent layers included."""
         rows = []
+        combos, in_sets = self._counted(combos)
         total = max(len(combos), 1)
         for index, layer in enumerate(self.spec.layers):
             counts = Counter(combo[index] for combo in combos)
-            present = layer.presence / MAX_RARITY
+            present = layer.presence / MAX_RARITY * in_sets[index]
             weight_sum = sum(option.weight for option in layer.options)
             values = [
                 (o.label, present * o.weight / weight_sum, i) for i, o in enumerate(layer.options)
             ]
-            if layer.optional:
+            if layer.optional or in_sets[index] < 1:
                 values.append((absence_label(layer), 1 - present, ABSENT))
             rows += [
                 ShareRow(
@@ -113,6 +138,26 @@ class MetadataManager:
                 for name, share, key in values
             ]
         return rows
+
+    def _counted(self, combos: Sequence[Combo]) -> tuple[Sequence[Combo], list[float]]:
+        """The combinations per-trait statistics count (1-of-1s only with in_trait_stats, as
+        their attributes name them) and, per layer, the share of drawn tokens whose layer set
+        has it (1.0 without sets)."""
+        spec, layout = self.spec, self.layout
+        in_sets = [1.0] * len(spec.layers)
+        if not layout.one_of_ones and not layout.sets:
+            return combos, in_sets
+        drawn = [(i, c) for i, c in enumerate(combos, start=1) if i not in layout.one_of_ones]
+        if layout.sets:
+            sets = Counter(layout.sets[token_id - 1] for token_id, _ in drawn)
+            for index in range(len(spec.layers)):
+                has = sum(n for k, n in sets.items() if index in spec.layer_sets[k].order)
+                in_sets[index] = has / max(len(drawn), 1)
+        counted = [combo for _, combo in drawn]
+        if spec.one_of_ones_in_stats:
+            ones = [spec.one_of_ones[j] for i, j in layout.one_of_ones.items() if i <= len(combos)]
+            counted += [attribute_combo(spec.layers, one)[0] for one in ones]
+        return counted, in_sets
 
     def write_collection_files(
         self,
@@ -134,12 +179,22 @@ class MetadataManager:
 
 
 def absence_label(layer: Layer) -> str:
-    """How reports show the layer's absence: its none_value, else "None", else — when an
-    option is shown as "None" — "(absent)", so the two never merge in a count."""
+    """How reports show the layer's absence: its none_value, else absent_text."""
     if layer.none_value is not None:
         return layer.none_value
-    labels = {option.label for option in layer.options}
-    return ABSENT_LABEL if ABSENT_LABEL not in labels else "(absent)"
+    return absent_text({option.label for option in layer.options})
+
+
+def absent_text(labels: Collection[str]) -> str:
+    """How a report shows an absent trait beside the values `labels`: "None", else — when a
+    value is shown as "None" — "(absent)" (in more parentheses while taken), so an absence
+    never merges with a value in a count."""
+    if ABSENT_LABEL not in labels:
+        return ABSENT_LABEL
+    text = "(absent)"
+    while text in labels:
+        text = f"({text})"
+    return text
 
 
 def share_cells(rows: Sequence[ShareRow]) -> dict[str, list[Cell]]:

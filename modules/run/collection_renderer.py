@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from modules.atomic_io import atomic_write_json
 from modules.errors import RenderWorkerLost
-from modules.load.spec import Background, Layer
+from modules.load.spec import Background
 from modules.plan.backgrounds import background_colour
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger
@@ -17,6 +17,7 @@ from modules.publish.metadata_manager import MetadataManager
 from modules.publish.output_folder import checked_write
 from modules.publish.token_verification import verify_tokens
 from modules.render.image_processor import ImageProcessor
+from modules.render.layout_stack import is_one_of_one, layout_parts
 from modules.render.render_pool import (
     FileIdentity,
     RenderJob,
@@ -26,7 +27,6 @@ from modules.render.render_pool import (
     render_all,
     token_identity,
 )
-from modules.render.stack import token_parts
 from modules.resource_manager import CircuitBreaker, ResourceManager
 from modules.run.report import RESUME_HINT, Report
 from modules.run.stop_signals import StopSignals
@@ -64,7 +64,6 @@ class CollectionRenderer:
     id to its image's SHA-256."""
 
     render_settings: RenderSettings
-    layers: tuple[Layer, ...]
     background: Background | None
     seed: int
     metadata: MetadataManager
@@ -219,18 +218,20 @@ class CollectionRenderer:
         return bool(report.fatal or report.interrupted or report.stopped_early)
 
     def _jobs(self, todo: list[int], combos: Sequence[Combo]) -> Iterator[RenderJob]:
-        background = self.background
+        background, metadata = self.background, self.metadata
         for token_id in todo:
             combo = combos[token_id - 1]
-            parts = token_parts(self.layers, combo)
+            parts = layout_parts(metadata.spec, metadata.layout, token_id, combo)
             effects = tuple(None if p.plain else (p.blend, p.opacity) for p in parts)
+            # a 1-of-1 is its own image: no generated background under it
+            colour = None if background is None or is_one_of_one(combo) else background
             yield RenderJob(
                 token_id,
                 tuple(part.file for part in parts),
                 self.metadata.image_file(token_id, combo),
                 self.metadata.token_metadata(token_id, combo, self.seed),
                 effects if any(effects) else (),
-                None if background is None else background_colour(background, self.seed, token_id),
+                None if colour is None else background_colour(colour, self.seed, token_id),
                 tuple(part.digest for part in parts),
             )
 

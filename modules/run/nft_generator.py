@@ -4,7 +4,7 @@ plan), prepares the output, renders what is missing, publishes the collection fi
 the preview when asked, and logs the run."""
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from modules.analysis.preview import write_preview
@@ -16,7 +16,7 @@ from modules.plan.distribution import drifted_layers
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger, write_plan_state
 from modules.publish.duplicate_images import identical_tokens
-from modules.publish.metadata_manager import share_cells
+from modules.publish.metadata_manager import MetadataManager, share_cells
 from modules.publish.output_folder import check_output_location, checked_write, prepare_output
 from modules.publish.output_lock import OutputLock
 from modules.publish.provenance import provenance_document, write_provenance_document
@@ -73,7 +73,7 @@ class NFTGenerator:
             planned = self.plan()
             report = self._report(planned)
             report.planned_only = True
-            report.shares = self.services.metadata_manager.share_rows(planned.combos)
+            report.shares = self._metadata(planned).share_rows(planned.combos)
             return report
         check_output_location(settings.output_dir, self.services.config_manager.spec.traits_dir)
         # Held from before the checkpoint is read until the run log is written.
@@ -82,13 +82,29 @@ class NFTGenerator:
 
     def _report(self, planned: Plan) -> Report:
         report = Report(self.settings.num_tokens, planned.seed, planned.capacity, planned.redraws)
-        shares = self.services.metadata_manager.share_rows(planned.combos)
+        shares = self._metadata(planned).share_rows(planned.combos)
         report.drift = drifted_layers(share_cells(shares))
+        report.one_of_ones = len(planned.layout.one_of_ones)
         return report
 
+    def _metadata(self, planned: Plan) -> MetadataManager:
+        """The metadata manager for the plan's layer sets and 1-of-1s."""
+        return self.services.metadata_manager.with_layout(planned.layout)
+
     def _write_collection(self, on_progress: ProgressCallback) -> Report:
-        settings, started_at = self.settings, utc_now()
-        planned = self.plan()
+        started_at = utc_now()
+        return self.write_plan(self.plan(), on_progress, started_at)
+
+    def write_plan(
+        self,
+        planned: Plan,
+        on_progress: ProgressCallback,
+        started_at: str,
+        log_note: Mapping[str, Any] | None = None,
+    ) -> Report:
+        """Write `planned` (the caller holds the output lock): its state, the tokens not on
+        disk yet, the collection files once all exist, and the run log (with `log_note`)."""
+        settings = self.settings
         check_render_memory(planned.spec, settings.workers)
         report = self._report(planned)
         if planned.spec.metadata.base_uri == PLACEHOLDER_BASE_URI:
@@ -109,7 +125,7 @@ class NFTGenerator:
         complete = report.done == len(planned.combos) and self._unchanged(planned, renderer)
         if complete:
             self._publish(planned.combos, renderer, report)
-        self._log_run(planned, report, started_at)
+        self._log_run(planned, report, started_at, log_note or {})
         if complete and settings.preview:
             report.written_files += write_preview(settings.output_dir)
         return report
@@ -135,10 +151,9 @@ class NFTGenerator:
         services = self.services
         return CollectionRenderer(
             render_settings=RenderSettings(self.settings, planned.spec.image_size),
-            layers=planned.spec.layers,
             background=planned.spec.background,
             seed=planned.seed,
-            metadata=services.metadata_manager,
+            metadata=services.metadata_manager.with_layout(planned.layout),
             processor=services.image_processor,
             resources=services.resource_manager,
             breaker=services.circuit_breaker,
@@ -151,7 +166,7 @@ class NFTGenerator:
         self, combos: Sequence[Combo], renderer: CollectionRenderer, report: Report
     ) -> None:
         """The collection files, written once every token exists."""
-        output, metadata = self.settings.output_dir, self.services.metadata_manager
+        output, metadata = self.settings.output_dir, renderer.metadata
         hashes = renderer.hashes
         self._write(renderer.ledger.finish, hashes)
         self._write(
@@ -174,6 +189,8 @@ class NFTGenerator:
             "seed": report.seed,
             "tokens": report.done,
         }
+        if report.one_of_ones:  # only then: other collections' files stay as they were
+            stats["one_of_ones"] = report.one_of_ones
         if report.performance is not None:
             stats["performance"] = report.performance
         if report.identical_images:  # only then: other collections' files stay as they were
@@ -183,7 +200,9 @@ class NFTGenerator:
     def _write(self, action: Callable[..., None], *args: object) -> None:
         checked_write(self.services.resource_manager, self.settings.output_dir, action, *args)
 
-    def _log_run(self, planned: Plan, report: Report, started_at: str) -> None:
+    def _log_run(
+        self, planned: Plan, report: Report, started_at: str, note: Mapping[str, Any]
+    ) -> None:
         self._write(
             append_run,
             self.settings.output_dir,
@@ -202,5 +221,6 @@ class NFTGenerator:
                 "fingerprint": json_sha256(planned.state.fingerprint),
                 "resumed": self.settings.resume,
                 "exit_code": report.exit_code,
+                **note,
             },
         )

@@ -9,10 +9,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.errors import CapacityError, CheckpointError, ConfigError, TraitFileError
+from modules.errors import (
+    CapacityError,
+    CheckpointError,
+    ConfigError,
+    RuleError,
+    TraitFileError,
+)
 from modules.load.spec import CollectionSpec
-from modules.plan.capacity import Capacity, capacity
-from modules.plan.planner import Planner
+from modules.plan.capacity import Capacity
+from modules.plan.counted import plan_counted
+from modules.plan.layout import LayoutPlanner, TokenLayout
+from modules.plan.one_of_ones import marker
+from modules.plan.quotas import Quotas, quota_problems, quotas_from_spec
+from modules.plan.reroll import Reroller, replay_rerolls
+from modules.plan.rule_check import rule_problems
 from modules.plan.saved_plan import saved_plan_problem
 from modules.plan.selection import Combo, SelectionModel, model_from_spec
 from modules.plan.trait_tracker import TraitTracker
@@ -27,6 +38,7 @@ from modules.publish.checkpoint import (
 from modules.publish.output_folder import collection_files
 from modules.render.animation import spec_animation_problems
 from modules.run.memory_budget import check_plan_memory
+from modules.run.plan_shape import PlanShape, plan_shape, shape_capacity
 from modules.settings import GenerationSettings, draw_seed
 
 logger = logging.getLogger(__name__)
@@ -39,6 +51,7 @@ class Plan:
     spec: CollectionSpec
     state: PlanState
     capacity: Capacity
+    layout: TokenLayout = TokenLayout()  # each id's layer set and 1-of-1
 
     @property
     def combos(self) -> Sequence[Combo]:
@@ -56,6 +69,8 @@ class Plan:
 def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationSettings) -> Plan:
     """Plan tokens 1..settings.num_tokens into `tracker` (empty on entry)."""
     _check_animation(spec, settings)
+    _check_rules(spec)
+    _check_floor(spec)
     model = model_from_spec(spec)
     saved = _saved_plan(settings)
     seed = _seed(settings, saved)
@@ -63,15 +78,66 @@ def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationS
     rng, redraws = random.Random(seed), Counter[str]()
     if saved is not None:
         check_fingerprint(saved.fingerprint, current, settings.output_dir)
-        rng, redraws = _restore(saved, seed, model, tracker, settings)
-    limit = _check_count(settings, len(tracker), capacity(model), model.similar_limit)
+    shape = plan_shape(spec, model, seed, settings, saved)
+    shape.reserve(tracker)
+    if saved is not None:
+        reroller = token_reroller(spec, shape.models, shape.layout, seed)
+        rng, redraws = _restore(saved, seed, shape, tracker, settings, reroller)
+    limit = shape_capacity(shape, spec, settings.num_tokens)
+    limit = _check_count(settings, len(tracker), limit, model)
     check_plan_memory(settings.num_tokens, len(tracker))
-    planner = _planner(model, rng, tracker, settings)
+    quotas = quotas_from_spec(spec)
+    if quotas and len(tracker) < settings.num_tokens:
+        _plan_counts(spec, shape, quotas, rng, tracker, settings.num_tokens)
+    planner = _planner(shape, rng, tracker, settings)
     planner.failures = redraws
     for _ in range(settings.num_tokens - len(tracker)):
         planner.next_combo()
-    state = PlanState(current, seed, rng.getstate(), tracker.combos, dict(planner.failures))
-    return Plan(spec, state, limit)
+    rerolls = [] if saved is None else saved.rerolls  # in order, for a rebuild
+    state = PlanState(
+        current, seed, rng.getstate(), tracker.combos, dict(planner.failures), rerolls
+    )
+    return Plan(spec, state, limit, shape.layout)
+
+
+def _plan_counts(
+    spec: CollectionSpec,
+    shape: PlanShape,
+    quotas: Quotas,
+    rng: random.Random,
+    tracker: TraitTracker,
+    requested: int,
+) -> None:
+    """Plan ids 1..requested at once with the counts exact (1-of-1s keep their ids); counts
+    fix the whole collection, so a counted collection is never extended."""
+    if len(tracker):
+        msg = (
+            f"-n {requested}: the {len(tracker)} tokens of this collection were planned with "
+            "exact counts (count, absent_count, max_count), which hold for the whole "
+            f"collection, so it cannot be extended; resume with -n {len(tracker)}, or start "
+            "over with --force"
+        )
+        raise ConfigError(msg)
+    layout = shape.layout
+    generated = [i for i in range(1, requested + 1) if i not in layout.one_of_ones]
+    problems = quota_problems(spec, shape.model, quotas, len(generated))
+    if problems:
+        raise CapacityError(*problems)
+    models = [shape.models[layout.set_of(i) or 0] for i in generated]
+    combos = iter(plan_counted(spec, models, quotas, rng, frozenset(shape.reserved)))
+    for token_id in range(1, requested + 1):
+        index = layout.one_of_ones.get(token_id)
+        tracker.add(next(combos) if index is None else marker(index, shape.model.layer_count))
+
+
+def _check_floor(spec: CollectionSpec) -> None:
+    layers = len(spec.layers)
+    if spec.min_trait_difference > layers:
+        msg = (
+            f"config.json: $.min_trait_difference: {spec.min_trait_difference} is more than the "
+            f"{layers} layers, so no two tokens could differ that much; use at most {layers}"
+        )
+        raise ConfigError(msg)
 
 
 def _check_animation(spec: CollectionSpec, settings: GenerationSettings) -> None:
@@ -81,10 +147,20 @@ def _check_animation(spec: CollectionSpec, settings: GenerationSettings) -> None
         raise TraitFileError(*problems)
 
 
+def _check_rules(spec: CollectionSpec) -> None:
+    """Rules that make an option impossible are refused; dead ends the planner routes around
+    are only warned about."""
+    errors, warnings = rule_problems(spec)
+    if errors:
+        raise RuleError(*errors)
+    for warning in warnings:
+        logger.warning("%s", warning)
+
+
 def _planner(
-    model: SelectionModel, rng: random.Random, tracker: TraitTracker, settings: GenerationSettings
-) -> Planner:
-    return Planner(model, rng, tracker, settings.max_attempts, settings.max_trait_attempts)
+    shape: PlanShape, rng: random.Random, tracker: TraitTracker, settings: GenerationSettings
+) -> LayoutPlanner:
+    return shape.planner(rng, tracker, settings)
 
 
 def _saved_plan(settings: GenerationSettings) -> PlanState | None:
@@ -114,17 +190,19 @@ def _seed(settings: GenerationSettings, saved: PlanState | None) -> int:
 def _restore(
     saved: PlanState,
     seed: int,
-    model: SelectionModel,
+    shape: PlanShape,
     tracker: TraitTracker,
     settings: GenerationSettings,
+    reroller: Reroller,
 ) -> tuple[random.Random, Counter[str]]:
     """Load the saved tokens into the tracker and continue from the saved RNG; when the
-    RNG state was lost, plan again from the seed (the plan is a pure function of it)."""
+    RNG state was lost, plan again from the seed (the plan is a pure function of it and
+    the recorded re-rolls, replayed where they happened)."""
     combos, tracker_path = saved.combos, settings.output_dir / TRACKER_STATE
-    _check_combos(combos, model, tracker_path)
+    _check_combos(combos, shape, tracker_path)
     if saved.rng_state is None:
-        planner = _planner(model, random.Random(seed), tracker, settings)
-        if planner.plan(len(combos)) != combos:
+        planner = _planner(shape, random.Random(seed), tracker, settings)
+        if not _replanned(saved, planner, reroller):
             problem = f"its tokens are not the ones seed {seed} plans from these inputs"
             raise tracker_damaged(f"{tracker_path}: {problem}")
         return planner.rng, planner.failures
@@ -134,8 +212,31 @@ def _restore(
     return rng, Counter(saved.redraws)
 
 
+def _replanned(saved: PlanState, planner: LayoutPlanner, reroller: Reroller) -> bool:
+    """Plan the saved tokens again from the seed, replaying the re-rolls where they happened;
+    whether that gives the saved tokens."""
+    tracker = planner.tracker
+    try:
+        replay_rerolls(
+            saved.rerolls,
+            len(saved.combos),
+            lambda count: planner.plan(count - len(tracker)),
+            lambda token_id, keep, count: reroller.reroll(tracker, token_id, keep, count),
+        )
+    except (CapacityError, ConfigError):  # a re-roll these inputs cannot replay
+        return False
+    return list(tracker.combos) == list(saved.combos)
+
+
+def token_reroller(
+    spec: CollectionSpec, models: Sequence[SelectionModel], layout: TokenLayout, seed: int
+) -> Reroller:
+    """Re-rolls tokens of a plan, each with its layer set's model."""
+    return Reroller(spec.layers, lambda token_id: models[layout.set_of(token_id) or 0], seed)
+
+
 def _check_count(
-    settings: GenerationSettings, planned: int, limit: Capacity, similar_limit: int | None
+    settings: GenerationSettings, planned: int, limit: Capacity, model: SelectionModel
 ) -> Capacity:
     requested = settings.num_tokens
     if requested < planned:
@@ -145,24 +246,33 @@ def _check_count(
         )
         raise ConfigError(msg)
     if requested > limit.count:
-        raise CapacityError(too_many_tokens(requested, limit, similar_limit))
+        raise CapacityError(too_many_tokens(requested, limit, model))
     return limit
 
 
-def _check_combos(combos: Sequence[Combo], model: SelectionModel, tracker_path: Path) -> None:
+def _check_combos(combos: Sequence[Combo], shape: PlanShape, tracker_path: Path) -> None:
     """Saved combinations must be ones planning makes with these layers, rules and limits
     (the fingerprint says they are the same), before the tracker takes them."""
-    problem = saved_plan_problem(combos, model)
+    problem = saved_plan_problem(combos, shape.model, shape.saved_layout())
     if problem is not None:
         raise tracker_damaged(f"{tracker_path}: {problem}")
 
 
-def too_many_tokens(requested: int, limit: Capacity, similar_limit: int | None) -> str:
+def too_many_tokens(requested: int, limit: Capacity, model: SelectionModel) -> str:
     """The refusal for an -n above capacity, naming only the limits that apply."""
     count = f"{limit.count}" if limit.exact else f"(at most) {limit.count}"
+    settings = [
+        name
+        for name, used in (
+            ("max_similar_combinations", model.similar_limit is not None),
+            ("min_trait_difference", model.min_difference > 1),
+        )
+        if used
+    ]
     limits, relax = "traits and rules", "ruler.json"
-    if similar_limit is not None:
-        limits, relax = "traits, rules and max_similar_combinations", f"{relax} / those settings"
+    if settings:
+        limits = f"traits, rules and {' and '.join(settings)}"
+        relax = f"{relax} / those settings"
     return (
         f"-n {requested} is more than the {count} distinct tokens these {limits} allow; "
         f"lower -n, add options or relax {relax}"

@@ -48,6 +48,7 @@ class Report:
     drift: list[LayerDrift] = field(default_factory=list)  # layers planned off their shares
     identical_images: list[list[int]] = field(default_factory=list)  # token ids, by group
     identical_allowed: bool = False  # the config says identical-looking art is intended
+    one_of_ones: int = 0  # tokens that are hand-made 1-of-1s, not drawn
 
     def record(self, token_id: int, failure: TokenFailure | None) -> None:
         if failure is None:
@@ -179,6 +180,7 @@ def plan_lines(report: Report, rows: Sequence[ShareRow]) -> list[str]:
         f"Planned {report.requested} tokens with seed {report.seed}; "
         f"{bound} {report.capacity.count} distinct tokens are possible.",
         f"Redraws while planning: {redraws or 'none'}",
+        *([f"1-of-1s: {report.one_of_ones}"] if report.one_of_ones else []),
         f"{'trait_type':<16} {'value':<24} {'configured %':>12} {'planned %':>10} {'count':>7}",
     ]
     lines += [

@@ -1,6 +1,7 @@
-"""The layers of an import: the first layersOrder's folders and its entries' settings (trait
-names, blend, opacity, nftchef's sub-folder options), and the layerConfigurations (token
-names, other keys, several sets recorded as layer_sets, the size).
+"""The layers of an import: every layersOrder's folders (the first set's, then the layers
+only later sets draw), the first set's entries' settings (trait names, blend, opacity,
+nftchef's sub-folder options), and the layerConfigurations (token names, other keys, several
+sets as layer_sets, the size).
 """
 
 import re
@@ -8,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from modules.errors import ConfigError
-from modules.load.folder_conventions import parse_layer_folder
 from modules.load.importers.state import (
     FIRST_SET,
     LABEL,
@@ -32,12 +32,12 @@ MODE_CONSTANT = re.compile(r"MODE\.([A-Za-z]+)")  # constants/blend_mode.js: MOD
 
 
 # ---------------------------------------------------------------------------------------------
-# The first layersOrder: its layer folders, once each
+# The layersOrders: their layer folders, once each
 
 
 def layer_folders(state: ImportState, configuration: dict[str, Any]) -> list[str]:
-    """The layer folders of a layersOrder, once each, in order; the unusable entries are
-    listed as untranslated."""
+    """The layer folders of the first layersOrder, once each, in order, then those only later
+    sets draw; the first set's unusable entries are listed as untranslated."""
     folders: list[str] = []
     for index, entry in enumerate(configuration["layersOrder"]):
         path = f"{FIRST_SET}.layersOrder[{index}]"
@@ -57,7 +57,22 @@ def layer_folders(state: ImportState, configuration: dict[str, Any]) -> list[str
             state.entries.append((index, name, entry))
     if not folders:
         raise ConfigError(f"{LABEL}: {FIRST_SET}.layersOrder: no layer to import")
+    configurations = state.exports.get("layerConfigurations")
+    for later in configurations[1:] if isinstance(configurations, list) else []:
+        folders += [name for name in _set_folders(later) if name not in folders]
     return folders
+
+
+def _set_folders(configuration: Any) -> list[str]:
+    """The usable layer folder names of a later set's layersOrder, once each."""
+    entries = configuration.get("layersOrder") if isinstance(configuration, dict) else None
+    folders = [
+        name
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and isinstance(name := entry.get("name"), str)
+        if name.strip() and "/" not in name and "\\" not in name
+    ]
+    return list(dict.fromkeys(folders))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +207,7 @@ _ENTRY_HANDLERS: dict[str, Callable[[ImportState, str, str, Any], None]] = {
 
 def apply_configurations(state: ImportState, configurations: list[dict[str, Any]]) -> None:
     if state.kind == NFTCHEF:
-        _name_tokens(state, configurations[0])
+        _name_tokens(state, configurations)
     for index, configuration in enumerate(configurations):
         _configuration_keys(state, index, configuration)
     if len(configurations) > 1:
@@ -204,10 +219,14 @@ def apply_configurations(state: ImportState, configurations: list[dict[str, Any]
         )
 
 
-def _name_tokens(state: ImportState, first: dict[str, Any]) -> None:
-    """nftchef names tokens "{namePrefix} #{edition} {nameSuffix}" (the prefix optional)."""
+def _name_tokens(state: ImportState, configurations: list[dict[str, Any]]) -> None:
+    """nftchef names tokens "{namePrefix} #{edition} {nameSuffix}" (the prefix optional; a
+    later set's prefix is its layer set's name_prefix, which takes the place of {name})."""
+    first = configurations[0]
     prefix, suffix = first.get("namePrefix"), first.get("nameSuffix")
-    template = "{name} #{id}" if isinstance(prefix, str) and prefix else "#{id}"
+    prefixes = [c.get("namePrefix") for c in configurations]
+    named = any(isinstance(later, str) and later for later in prefixes)
+    template = "{name} #{id}" if named else "#{id}"
     if isinstance(prefix, str) and prefix:
         state.metadata["name"] = prefix
     if isinstance(suffix, str) and suffix:
@@ -243,29 +262,21 @@ def _description_overwrite(state: ImportState, path: str, value: str) -> None:
 
 
 def _layer_sets(state: ImportState, configurations: list[dict[str, Any]]) -> None:
-    """Several configurations are recorded as layer_sets; only the first is drawn."""
-    sets = [_layer_set(configurations[0], list(state.config["trait_order"]))]
-    for index, configuration in enumerate(configurations[1:], start=1):
-        folders = [
-            name
-            for entry in configuration.get("layersOrder") or []
-            if isinstance(entry, dict) and isinstance(name := entry.get("name"), str)
-            if name.strip() and "/" not in name and "\\" not in name
-        ]
-        folders = list(dict.fromkeys(folders))
-        order = [state.layer_of_folder.get(nfc(f), parse_layer_folder(nfc(f))[1]) for f in folders]
-        sets.append(_layer_set(configuration, order))
-        extra = [f for f in folders if nfc(f) not in state.layer_of_folder]
-        if extra:
+    """Several configurations become layer_sets, each drawing its own layersOrder's layers
+    (all of them imported into traits; trait_order lists them all)."""
+    sets = []
+    for index, configuration in enumerate(configurations):
+        folders = _set_folders(configuration)
+        order = [state.layer_of_folder[nfc(f)] for f in folders if nfc(f) in state.layer_of_folder]
+        if len(order) < len(folders):  # the scan listed why (a missing or unusable folder)
+            missing = [f for f in folders if nfc(f) not in state.layer_of_folder]
             state.note(
                 f"layerConfigurations[{index}]",
-                f"drawn only by this set, so not imported: {', '.join(extra)}",
+                f"these layers were not imported, so the set draws without them: "
+                f"{', '.join(missing)}",
             )
+        sets.append(_layer_set(configuration, order))
     state.config["layer_sets"] = sets
-    state.notices.append(
-        f"{LABEL}: layerConfigurations: {len(sets)} sets recorded in layer_sets; this version "
-        "renders every token with the first set's layers"
-    )
 
 
 def _layer_set(configuration: dict[str, Any], order: list[str]) -> dict[str, Any]:

@@ -1,0 +1,356 @@
+"""Plan a collection with exact trait counts: draw every token from what each count has left
+(sampling without replacement, so the counted values spread over ids by the seed), then repair
+tokens that break a rule, repeat a combination or pass a limit by moves that keep every count."""
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from itertools import combinations
+
+from modules.errors import CapacityError
+from modules.load.spec import CollectionSpec
+from modules.plan.capacity import Budget, BudgetExceeded
+from modules.plan.exact_counts import exact_counted
+from modules.plan.quotas import Quotas, value_name
+from modules.plan.selection import ABSENT, Combo, SelectionModel
+
+REDRAWS = 20  # fresh draws of a token that repeats a combination before repair takes it
+MOVES = 40  # moves tried on one token per visit of the repair loop
+VISITS_PER_TOKEN = 30  # repair visits allowed per initially bad token, plus a floor of visits
+MIN_VISITS = 2_000
+
+
+class CountedPlanner:
+    """All `tokens` combinations at once: `plan()` returns them in id order and leaves in
+    `unmet` the tokens still breaking a rule or limit (none when the counts are met)."""
+
+    def __init__(
+        self,
+        models: Sequence[SelectionModel],
+        quotas: Quotas,
+        rng: random.Random,
+        reserved: frozenset[Combo] = frozenset(),
+    ) -> None:
+        # one model per token: its layer set's (they differ only in which layers are left out)
+        self.model, tokens = models[0], len(models)
+        self.quotas, self.rng, self.tokens, self.reserved = quotas, rng, tokens, reserved
+        kinds = {id(model): model for model in models}
+        self.models = list(models)
+        self.share = {
+            key: [self._shares(m, layer) for layer in range(m.layer_count)]
+            for key, m in kinds.items()
+        }
+        model = self.model
+        layers = range(model.layer_count)
+        self.left = {layer: dict(quotas.counts.get(layer, {})) for layer in layers}
+        self.pool = {
+            layer: quotas.remainder(layer, tokens) if layer in quotas.counts else None
+            for layer in layers
+        }
+        self.caps = {layer: dict(quotas.caps.get(layer, {})) for layer in layers}
+        self.combos: list[list[int]] = []
+        self.seen: Counter[Combo] = Counter()
+        self.similar: Counter[Combo] = Counter()
+        span = model.layer_count - model.min_difference + 1
+        self.subsets = list(combinations(layers, span)) if model.min_difference > 1 else []
+        self.close: list[Counter[Combo]] = [Counter() for _ in self.subsets]
+        self.holders: dict[tuple[int, int], list[int]] = {}
+        self.spot: list[dict[int, int]] = []  # per token, its place in each holders list
+        self.unmet: list[int] = []
+
+    def _shares(self, model: SelectionModel, layer: int) -> dict[int, float]:
+        """Configured chances of the layer's uncounted values, normalised among them."""
+        counted = self.quotas.counts.get(layer, {})
+        present = model.presence[layer] / 5
+        weights = model.weights[layer]
+        raw = {
+            value: (1 - present) if value == ABSENT else present * weights[value] / sum(weights)
+            for value in model.domain(layer)
+            if value not in counted
+        }
+        total = sum(raw.values())
+        return {value: weight / total for value, weight in raw.items()} if total else {}
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def plan(self) -> list[Combo]:
+        for model in self.models:
+            self._place(self._draw_token(model))
+        self._repair()
+        return [tuple(combo) for combo in self.combos]
+
+    def _draw_token(self, model: SelectionModel) -> list[int]:
+        values: list[int] = []
+        for _ in range(REDRAWS):
+            values = self._draw_values(model)
+            if self.seen[tuple(values)] == 0 and tuple(values) not in self.reserved:
+                break
+        return values
+
+    def _draw_values(self, model: SelectionModel) -> list[int]:
+        values = [ABSENT] * model.layer_count
+        chosen: dict[int, int] = {}
+        for layer in model.draw_order:
+            value = self._pick(model, layer, chosen, strict=True)
+            if value is None:  # the rules leave nothing with room: repair fixes it later
+                value = self._pick(model, layer, {}, strict=False)
+            assert value is not None
+            chosen[layer] = values[layer] = value
+        return values
+
+    def _pick(
+        self, model: SelectionModel, layer: int, chosen: dict[int, int], strict: bool
+    ) -> int | None:
+        candidates, sums, running = [], [], 0.0
+        shares = self.share[id(model)][layer]
+        for value in model.domain(layer):
+            if strict and not model.compatible(layer, value, chosen):
+                continue
+            weight = self._weight(layer, value, shares)
+            if weight > 0:
+                running += weight
+                candidates.append(value)
+                sums.append(running)
+        if not candidates:
+            return None
+        point = self.rng.random() * running
+        return next((v for v, s in zip(candidates, sums, strict=True) if point < s), candidates[-1])
+
+    def _weight(self, layer: int, value: int, shares: dict[int, float]) -> float:
+        """Drawing weight: what a count has left, or the value's share of what the layer's
+        uncounted values have left; 0 at a cap."""
+        left = self.left[layer]
+        if value in left:
+            return left[value]
+        if self.caps[layer].get(value, 1) <= 0:
+            return 0.0
+        pool = self.pool[layer]
+        share = shares.get(value, 0.0)
+        return share if pool is None else pool * share
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _place(self, values: list[int]) -> None:
+        token = len(self.combos)
+        self.combos.append(values)
+        self.spot.append({})
+        for layer, value in enumerate(values):
+            self._take(layer, value)
+            self._hold(token, layer, value)
+        self._count(values, 1)
+
+    def _take(self, layer: int, value: int, step: int = 1) -> None:
+        if value in self.left[layer]:
+            self.left[layer][value] -= step
+        else:
+            if self.pool[layer] is not None:
+                self.pool[layer] -= step  # type: ignore[operator]
+            if value in self.caps[layer]:
+                self.caps[layer][value] -= step
+
+    def _hold(self, token: int, layer: int, value: int) -> None:
+        holders = self.holders.setdefault((layer, value), [])
+        self.spot[token][layer] = len(holders)
+        holders.append(token)
+
+    def _unhold(self, token: int, layer: int, value: int) -> None:
+        holders = self.holders[(layer, value)]
+        place, last = self.spot[token][layer], holders[-1]
+        holders[place] = last
+        self.spot[last][layer] = place
+        holders.pop()
+
+    def _count(self, values: Sequence[int], step: int) -> None:
+        combo = tuple(values)
+        self.seen[combo] += step
+        if self.model.similar_limit is not None:
+            self.similar[tuple(values[layer] for layer in self.model.priority)] += step
+        for subset, seen in zip(self.subsets, self.close, strict=True):
+            seen[tuple(values[layer] for layer in subset)] += step
+
+    # -- checking --------------------------------------------------------------------------
+
+    def broken_layers(self, token: int) -> list[int]:
+        """Layers of the token whose value breaks a rule with another of its values."""
+        values, model = self.combos[token], self.model
+        chosen = dict(enumerate(values))
+        return [
+            layer
+            for layer, value in enumerate(values)
+            if not model.compatible(layer, value, {k: v for k, v in chosen.items() if k != layer})
+        ]
+
+    def is_bad(self, token: int) -> bool:
+        values = self.combos[token]
+        combo = tuple(values)
+        if self.seen[combo] > 1 or combo in self.reserved or self.broken_layers(token):
+            return True
+        limit = self.model.similar_limit
+        if limit is not None:
+            key = tuple(values[layer] for layer in self.model.priority)
+            if self.similar[key] > limit:
+                return True
+        return any(
+            seen[tuple(values[layer] for layer in subset)] > 1
+            for subset, seen in zip(self.subsets, self.close, strict=True)
+        )
+
+    # -- repair ----------------------------------------------------------------------------
+
+    def _repair(self) -> None:
+        bad = [token for token in range(self.tokens) if self.is_bad(token)]
+        visits = MIN_VISITS + VISITS_PER_TOKEN * len(bad)
+        while bad and visits > 0:
+            visits -= 1
+            token = bad.pop(int(self.rng.random() * len(bad)))
+            if not self.is_bad(token):
+                continue
+            partner = self._mend(token)
+            if partner is None or self.is_bad(token):
+                bad.append(token)
+            if partner is not None and self.is_bad(partner):
+                bad.append(partner)
+        self.unmet = sorted({token for token in bad if self.is_bad(token)})
+
+    def _mend(self, token: int) -> int | None:
+        """Try moves on the token until one leaves it good without spoiling a good partner;
+        the partner swapped with (or -1 for a change of value), None when nothing helped."""
+        broken = self.broken_layers(token)
+        layers = broken or list(range(self.model.layer_count))
+        for _ in range(MOVES):
+            layer = layers[int(self.rng.random() * len(layers))]
+            partner = self._try_move(token, layer)
+            if partner is not None:
+                return partner
+        return None
+
+    def _try_move(self, token: int, layer: int) -> int | None:
+        old = self.combos[token][layer]
+        if layer not in self.quotas.counts:  # a weighted layer: any other value with room
+            return self._try_change(token, layer, old)
+        if old not in self.left[layer] and self.rng.random() < 0.5:
+            changed = self._try_change(token, layer, old)
+            if changed is not None:
+                return changed
+        return self._try_swap(token, layer, old)
+
+    def _try_change(self, token: int, layer: int, old: int) -> int | None:
+        value = self._other_value(token, layer, old)
+        if value is None:
+            return None
+        self._set(token, layer, value)
+        if not self.is_bad(token):
+            return -1
+        self._set(token, layer, old)
+        return None
+
+    def _other_value(self, token: int, layer: int, old: int) -> int | None:
+        """Another uncounted value with room, compatible with the token's other layers."""
+        values = self.combos[token]
+        chosen = {k: v for k, v in enumerate(values) if k != layer}
+        candidates = [
+            value
+            for value in self.models[token].domain(layer)
+            if value != old
+            and value not in self.left[layer]
+            and self.caps[layer].get(value, 1) > 0
+            and self.model.compatible(layer, value, chosen)
+        ]
+        if not candidates:
+            return None
+        return candidates[int(self.rng.random() * len(candidates))]
+
+    def _set(self, token: int, layer: int, value: int) -> None:
+        values = self.combos[token]
+        old = values[layer]
+        self._count(values, -1)
+        self._unhold(token, layer, old)
+        self._take(layer, old, -1)
+        values[layer] = value
+        self._take(layer, value)
+        self._hold(token, layer, value)
+        self._count(values, 1)
+
+    def _try_swap(self, token: int, layer: int, old: int) -> int | None:
+        values = self.combos[token]
+        chosen = {k: v for k, v in enumerate(values) if k != layer}
+        targets = [
+            value
+            for value in self.models[token].domain(layer)
+            if value != old
+            and self.holders.get((layer, value))
+            and self.model.compatible(layer, value, chosen)
+        ]
+        if not targets:
+            return None
+        value = targets[int(self.rng.random() * len(targets))]
+        holders = self.holders[(layer, value)]
+        partner = holders[int(self.rng.random() * len(holders))]
+        if old not in self.models[partner].domain(layer):
+            return None
+        was_bad = self.is_bad(partner)
+        self._swap(token, partner, layer)
+        if not self.is_bad(token) and (was_bad or not self.is_bad(partner)):
+            return partner
+        self._swap(token, partner, layer)
+        return None
+
+    def _swap(self, token: int, partner: int, layer: int) -> None:
+        mine, theirs = self.combos[token][layer], self.combos[partner][layer]
+        self._set(token, layer, theirs)
+        self._set(partner, layer, mine)
+
+
+def plan_counted(
+    spec: CollectionSpec,
+    models: Sequence[SelectionModel],
+    quotas: Quotas,
+    rng: random.Random,
+    reserved: frozenset[Combo] = frozenset(),
+) -> list[Combo]:
+    """Every generated token's combination with the counts exact, or CapacityError naming what
+    the repair could not resolve."""
+    planner = CountedPlanner(models, quotas, rng, reserved)
+    combos = planner.plan()
+    if not planner.unmet:
+        return combos
+    if len({id(model) for model in models}) == 1:  # small and one layer set: settle it exactly
+        try:
+            exact = exact_counted(models[0], quotas, len(models), rng, reserved, Budget())
+        except BudgetExceeded:
+            exact = []
+        if exact:
+            return exact
+        if exact is None:
+            msg = (
+                f"no {len(models)} distinct tokens meet these counts together with the rules "
+                "and limits (searched exhaustively); relax the counts or rules, or change -n"
+            )
+            raise CapacityError(msg)
+    msg = (
+        f"the counts could not be met together with the rules and limits: "
+        f"{len(planner.unmet)} of {len(combos)} generated tokens still conflict, e.g. "
+        f"{unmet_reason(spec, planner, planner.unmet[0])}; relax those counts or rules"
+    )
+    raise CapacityError(msg)
+
+
+def unmet_reason(spec: CollectionSpec, planner: CountedPlanner, token: int) -> str:
+    """What is wrong with one token the repair left, in the spec's names."""
+    values = planner.combos[token]
+    broken = planner.broken_layers(token)
+    if broken:
+        layer = broken[0]
+        chosen = {k: v for k, v in enumerate(values) if k != layer}
+        other = next(
+            k
+            for k, v in chosen.items()
+            if not planner.model.compatible(layer, values[layer], {k: v})
+        )
+        pair = value_name(spec, layer, values[layer]), value_name(spec, other, values[other])
+        return f"{pair[0]} with {pair[1]} breaks a rule"
+    if planner.seen[tuple(values)] > 1 or tuple(values) in planner.reserved:
+        return "a combination another token (or a 1-of-1) already has"
+    if planner.model.min_difference > 1:
+        return f"a token closer than min_trait_difference {planner.model.min_difference}"
+    return "more tokens share the priority traits than max_similar_combinations"

@@ -1,0 +1,93 @@
+"""What each token id is besides its combination: the layer set it draws (and composites in
+that set's order) and whether it is a 1-of-1; and the planner that fills ids in order with
+their set's Planner, all sharing one RNG and tracker."""
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from modules.load.spec import CollectionSpec
+from modules.plan.layer_sets import set_assignment, set_models
+from modules.plan.one_of_ones import marker, placement
+from modules.plan.planner import Planner
+from modules.plan.selection import Combo, SelectionModel
+from modules.plan.trait_tracker import TraitTracker
+
+
+@dataclass(frozen=True)
+class TokenLayout:
+    """`sets[i]`: the layer set of token id i + 1 (empty without layer sets); `one_of_ones`:
+    token id -> 1-of-1 number."""
+
+    sets: tuple[int, ...] = ()
+    one_of_ones: Mapping[int, int] = field(default_factory=dict)
+
+    def set_of(self, token_id: int) -> int | None:
+        return self.sets[token_id - 1] if self.sets else None
+
+    def order(self, spec: CollectionSpec, token_id: int) -> tuple[int, ...]:
+        """The layers token `token_id` draws, in drawing order (bottom first)."""
+        index = self.set_of(token_id)
+        if index is None:
+            return tuple(range(len(spec.layers)))
+        return spec.layer_sets[index].order
+
+    def name_prefix(self, spec: CollectionSpec, token_id: int) -> str | None:
+        index = self.set_of(token_id)
+        return None if index is None else spec.layer_sets[index].name_prefix
+
+
+def token_layout(spec: CollectionSpec, seed: int, count: int, placed: int) -> TokenLayout:
+    """The layout of ids 1..count; the 1-of-1s were placed when the first `placed` ids
+    (`count` for a new plan) were planned, and keep those ids when a plan is extended."""
+    return TokenLayout(set_assignment(spec, seed, count), placement(spec, seed, placed))
+
+
+class LayoutPlanner:
+    """Plans the next token id like Planner: a 1-of-1's marker at its id, otherwise a draw
+    by the Planner of the id's layer set."""
+
+    def __init__(
+        self,
+        models: Sequence[SelectionModel],
+        layout: TokenLayout,
+        rng: random.Random,
+        tracker: TraitTracker,
+        attempts: tuple[int, int],
+    ) -> None:
+        self.layout = layout
+        self.rng = rng
+        self.tracker = tracker
+        self.planners = [Planner(model, rng, tracker, *attempts) for model in models]
+        self.layer_count = models[0].layer_count
+        self.failures = Counter[str]()
+
+    @property
+    def failures(self) -> Counter[str]:
+        return self._failures
+
+    @failures.setter
+    def failures(self, counts: Counter[str]) -> None:
+        # one counter for every set's planner: the plan's redraws are their sum
+        self._failures = counts
+        for planner in self.planners:
+            planner.failures = counts
+
+    def plan(self, count: int) -> list[Combo]:
+        return [self.next_combo() for _ in range(count)]
+
+    def next_combo(self) -> Combo:
+        token_id = len(self.tracker) + 1
+        index = self.layout.one_of_ones.get(token_id)
+        if index is not None:
+            combo = marker(index, self.layer_count)
+            self.tracker.add(combo)
+            return combo
+        planner = self.planners[self.layout.set_of(token_id) or 0]
+        return planner.next_combo()
+
+
+def layout_models(model: SelectionModel, spec: CollectionSpec) -> tuple[SelectionModel, ...]:
+    """The model of each layer set, or the one model without sets."""
+    return set_models(model, spec) if spec.layer_sets else (model,)
