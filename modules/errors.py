@@ -16,10 +16,6 @@ class ConfigError(GenecatorError):
     """config.json, ruler.json or a command-line setting is invalid."""
 
 
-class RuleError(ConfigError):
-    """ruler.json's rules contradict each other: some configured option can never appear."""
-
-
 class TraitFileError(GenecatorError):
     """A trait image is missing, unreadable, or does not fit the configuration."""
 

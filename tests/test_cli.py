@@ -304,10 +304,11 @@ def test_sample_config_is_used_when_config_is_missing(
 
     assert result.exit_code == 0, result.output
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2
+    assert len(warnings) == 3
     assert warnings[0].startswith("config.json not found: using config.sample.json")
     assert "get_traits.py" in warnings[0]
-    assert warnings[1].startswith("ipfs_cid is still the placeholder 'your-ipfs-cid-here'")
+    assert warnings[1].startswith("Background 'Red' can never appear: ruler.sample.json")
+    assert warnings[2].startswith("ipfs_cid is still the placeholder 'your-ipfs-cid-here'")
     values = [[a["value"] for a in m["attributes"]] for m in metadata_of(root / "output", 8)]
     assert not [v for v in values if "Red" in v]  # Red needs a Hat, which the rule forbids
 

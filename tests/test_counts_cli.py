@@ -80,3 +80,13 @@ def test_floor_keeps_tokens_apart_and_bounds_capacity(make_project, monkeypatch)
     assert result.exit_code == 1
     assert "(at most) 12 distinct tokens" in result.output
     assert "min_trait_difference" in result.output
+
+
+def test_counted_collection_resumes_after_losing_its_rng_state(make_project, monkeypatch):
+    root = make_project(ART, counted_config())
+    assert run(root, monkeypatch, "-n", "20").exit_code == 0
+    before = (root / "output" / "metadata" / "combined_metadata.json").read_bytes()
+    (root / "output" / "rng_state.json").unlink()
+    result = run(root, monkeypatch, "-n", "20", "--resume")
+    assert result.exit_code == 0, result.output
+    assert (root / "output" / "metadata" / "combined_metadata.json").read_bytes() == before

@@ -14,7 +14,6 @@ from modules.cli.support import (
     run_command,
     traits_option,
 )
-from modules.errors import RuleError
 from modules.plan.rule_check import rule_problems
 from modules.run.input_check import check_inputs
 from modules.settings import locate_inputs
@@ -37,10 +36,8 @@ def validate_command(
     def action() -> int:
         config_path, ruler_path = locate_inputs(config, ruler)
         check = check_inputs(config_path, ruler_path, traits)
-        errors, rule_warnings = rule_problems(check.spec)
-        if errors:
-            raise RuleError(*errors)
-        check = replace(check, warnings=check.warnings + rule_warnings)
+        impossible, dead_ends = rule_problems(check.spec)
+        check = replace(check, warnings=check.warnings + impossible + dead_ends)
         for warning in check.warnings:
             click.echo(f"Warning: {warning}", err=True)
         click.echo(check.summary(config_path))

@@ -5,7 +5,7 @@ checkpoint, writes nothing."""
 import logging
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,6 @@ from modules.errors import (
     CapacityError,
     CheckpointError,
     ConfigError,
-    RuleError,
     TraitFileError,
 )
 from modules.load.spec import CollectionSpec
@@ -82,7 +81,7 @@ def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationS
     shape.reserve(tracker)
     if saved is not None:
         reroller = token_reroller(spec, shape.models, shape.layout, seed)
-        rng, redraws = _restore(saved, seed, shape, tracker, settings, reroller)
+        rng, redraws = _restore(spec, saved, seed, shape, tracker, settings, reroller)
     limit = shape_capacity(shape, spec, settings.num_tokens)
     limit = _check_count(settings, len(tracker), limit, model)
     check_plan_memory(settings.num_tokens, len(tracker))
@@ -148,12 +147,12 @@ def _check_animation(spec: CollectionSpec, settings: GenerationSettings) -> None
 
 
 def _check_rules(spec: CollectionSpec) -> None:
-    """Rules that make an option impossible are refused; dead ends the planner routes around
-    are only warned about."""
-    errors, warnings = rule_problems(spec)
-    if errors:
-        raise RuleError(*errors)
-    for warning in warnings:
+    """Rules that make an option impossible, and dead ends the planner routes around, are
+    reported before planning. An option shut out by rules is warned about, not refused:
+    ruler.json has always allowed that ("*" next to a required layer); a count on such an
+    option is refused by the count checks."""
+    impossible, dead_ends = rule_problems(spec)
+    for warning in (*impossible, *dead_ends):
         logger.warning("%s", warning)
 
 
@@ -188,6 +187,7 @@ def _seed(settings: GenerationSettings, saved: PlanState | None) -> int:
 
 
 def _restore(
+    spec: CollectionSpec,
     saved: PlanState,
     seed: int,
     shape: PlanShape,
@@ -202,7 +202,15 @@ def _restore(
     _check_combos(combos, shape, tracker_path)
     if saved.rng_state is None:
         planner = _planner(shape, random.Random(seed), tracker, settings)
-        if not _replanned(saved, planner, reroller):
+        quotas = quotas_from_spec(spec)
+
+        def plan_to(count: int) -> None:
+            if quotas and not len(tracker):  # a counted plan is made whole at once
+                _plan_counts(spec, shape, quotas, planner.rng, tracker, count)
+            else:
+                planner.plan(count - len(tracker))
+
+        if not _replanned(saved, plan_to, reroller, tracker):
             problem = f"its tokens are not the ones seed {seed} plans from these inputs"
             raise tracker_damaged(f"{tracker_path}: {problem}")
         return planner.rng, planner.failures
@@ -212,15 +220,16 @@ def _restore(
     return rng, Counter(saved.redraws)
 
 
-def _replanned(saved: PlanState, planner: LayoutPlanner, reroller: Reroller) -> bool:
+def _replanned(
+    saved: PlanState, plan_to: Callable[[int], None], reroller: Reroller, tracker: TraitTracker
+) -> bool:
     """Plan the saved tokens again from the seed, replaying the re-rolls where they happened;
     whether that gives the saved tokens."""
-    tracker = planner.tracker
     try:
         replay_rerolls(
             saved.rerolls,
             len(saved.combos),
-            lambda count: planner.plan(count - len(tracker)),
+            plan_to,
             lambda token_id, keep, count: reroller.reroll(tracker, token_id, keep, count),
         )
     except (CapacityError, ConfigError):  # a re-roll these inputs cannot replay
