@@ -1,5 +1,6 @@
 """Exact counts and the similarity floor through `genecator generate`."""
 
+import csv
 import json
 from collections import Counter
 from itertools import combinations
@@ -90,3 +91,15 @@ def test_counted_collection_resumes_after_losing_its_rng_state(make_project, mon
     result = run(root, monkeypatch, "-n", "20", "--resume")
     assert result.exit_code == 0, result.output
     assert (root / "output" / "metadata" / "combined_metadata.json").read_bytes() == before
+
+
+def test_the_rarity_report_configures_a_counted_value_at_its_count(make_project, monkeypatch):
+    root = make_project(ART, counted_config())
+    assert run(root, monkeypatch, "-n", "30").exit_code == 0
+    rows = list(csv.DictReader((root / "output" / "rarity_report.csv").open(encoding="utf-8")))
+    background = {r["value"]: r for r in rows if r["trait_type"] == "Background"}
+    assert background["B1"]["configured_percent"] == background["B1"]["achieved_percent"] == "30.00"
+    # the other 18 tokens are shared by B2 and B3 by their equal weights
+    assert background["B2"]["configured_percent"] == "30.00"
+    hat = {r["value"]: r for r in rows if r["trait_type"] == "Hat"}
+    assert hat["None"]["configured_percent"] == f"{100 * 7 / 30:.2f}"

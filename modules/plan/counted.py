@@ -12,12 +12,14 @@ from modules.load.spec import CollectionSpec
 from modules.plan.capacity import Budget, BudgetExceeded
 from modules.plan.exact_counts import exact_counted
 from modules.plan.quotas import Quotas, value_name
+from modules.plan.search import find_combo
 from modules.plan.selection import ABSENT, Combo, SelectionModel
 
 REDRAWS = 20  # fresh draws of a token that repeats a combination before repair takes it
 MOVES = 40  # moves tried on one token per visit of the repair loop
 VISITS_PER_TOKEN = 30  # repair visits allowed per initially bad token, plus a floor of visits
 MIN_VISITS = 2_000
+SEARCH_BUDGET_NODES = 20_000  # per token whose random draws all failed
 
 
 class CountedPlanner:
@@ -83,9 +85,41 @@ class CountedPlanner:
         values: list[int] = []
         for _ in range(REDRAWS):
             values = self._draw_values(model)
-            if self.seen[tuple(values)] == 0 and tuple(values) not in self.reserved:
-                break
-        return values
+            if self._fits(values):
+                return values
+        return self._searched(model) or values
+
+    def _searched(self, model: SelectionModel) -> list[int] | None:
+        """A token that fits now with every value's count not yet used up, found by the
+        complete search within a small budget; None past it (repair takes over then)."""
+        shares = self.share[id(model)]
+
+        def wanted(combo: Combo) -> bool:
+            values = list(combo)
+            has_room = all(self._weight(k, v, shares[k]) > 0 for k, v in enumerate(values))
+            return has_room and self._fits(values)
+
+        try:
+            found = find_combo(model, self.rng, wanted, budget=Budget(SEARCH_BUDGET_NODES))
+        except BudgetExceeded:
+            return None
+        return None if found is None else list(found)
+
+    def _fits(self, values: list[int]) -> bool:
+        """Whether a new token with these values repeats nothing and passes every limit."""
+        combo = tuple(values)
+        if self.seen[combo] or combo in self.reserved:
+            return False
+        limit = self.model.similar_limit
+        if limit is not None and self.similar[self._key(values)] >= limit:
+            return False
+        return not any(
+            seen[tuple(values[layer] for layer in subset)]
+            for subset, seen in zip(self.subsets, self.close, strict=True)
+        )
+
+    def _key(self, values: Sequence[int]) -> Combo:
+        return tuple(values[layer] for layer in self.model.priority)
 
     def _draw_values(self, model: SelectionModel) -> list[int]:
         values = [ABSENT] * model.layer_count
@@ -164,7 +198,7 @@ class CountedPlanner:
         combo = tuple(values)
         self.seen[combo] += step
         if self.model.similar_limit is not None:
-            self.similar[tuple(values[layer] for layer in self.model.priority)] += step
+            self.similar[self._key(values)] += step
         for subset, seen in zip(self.subsets, self.close, strict=True):
             seen[tuple(values[layer] for layer in subset)] += step
 
@@ -186,10 +220,8 @@ class CountedPlanner:
         if self.seen[combo] > 1 or combo in self.reserved or self.broken_layers(token):
             return True
         limit = self.model.similar_limit
-        if limit is not None:
-            key = tuple(values[layer] for layer in self.model.priority)
-            if self.similar[key] > limit:
-                return True
+        if limit is not None and self.similar[self._key(values)] > limit:
+            return True
         return any(
             seen[tuple(values[layer] for layer in subset)] > 1
             for subset, seen in zip(self.subsets, self.close, strict=True)
@@ -205,44 +237,50 @@ class CountedPlanner:
             token = bad.pop(int(self.rng.random() * len(bad)))
             if not self.is_bad(token):
                 continue
-            partner = self._mend(token)
-            if partner is None or self.is_bad(token):
+            partners = self._mend(token)
+            if partners is None:
                 bad.append(token)
-            if partner is not None and self.is_bad(partner):
-                bad.append(partner)
+            else:
+                bad += [partner for partner in partners if self.is_bad(partner)]
         self.unmet = sorted({token for token in bad if self.is_bad(token)})
 
-    def _mend(self, token: int) -> int | None:
-        """Try moves on the token until one leaves it good without spoiling a good partner;
-        the partner swapped with (or -1 for a change of value), None when nothing helped."""
+    def _mend(self, token: int) -> list[int] | None:
+        """Try moves on the token until one leaves it good without spoiling a good partner:
+        the partners it swapped values with, or None when nothing helped. A move changes up to
+        min_difference layers at once, since a token too close to another must change that many."""
         broken = self.broken_layers(token)
         layers = broken or list(range(self.model.layer_count))
-        for _ in range(MOVES):
-            layer = layers[int(self.rng.random() * len(layers))]
-            partner = self._try_move(token, layer)
-            if partner is not None:
-                return partner
+        for attempt in range(MOVES):
+            undo: list[tuple[int, int, int]] = []  # (token, layer, value before), in order
+            partners: dict[int, bool] = {}  # partner -> whether it was bad before
+            for _ in range(1 + attempt % self.model.min_difference):
+                layer = layers[int(self.rng.random() * len(layers))]
+                self._step(token, layer, undo, partners)
+            spoiled = any(not was_bad and self.is_bad(p) for p, was_bad in partners.items())
+            if undo and not self.is_bad(token) and not spoiled:
+                return list(partners)
+            for moved, layer, value in reversed(undo):
+                self._set(moved, layer, value)
         return None
 
-    def _try_move(self, token: int, layer: int) -> int | None:
+    def _step(
+        self, token: int, layer: int, undo: list[tuple[int, int, int]], partners: dict[int, bool]
+    ) -> None:
+        """One change of the token's value in `layer` that keeps every count: another uncounted
+        value, or a swap with a token holding a value the rules allow here."""
         old = self.combos[token][layer]
-        if layer not in self.quotas.counts:  # a weighted layer: any other value with room
-            return self._try_change(token, layer, old)
-        if old not in self.left[layer] and self.rng.random() < 0.5:
-            changed = self._try_change(token, layer, old)
-            if changed is not None:
-                return changed
-        return self._try_swap(token, layer, old)
-
-    def _try_change(self, token: int, layer: int, old: int) -> int | None:
-        value = self._other_value(token, layer, old)
-        if value is None:
-            return None
-        self._set(token, layer, value)
-        if not self.is_bad(token):
-            return -1
-        self._set(token, layer, old)
-        return None
+        counted = layer in self.quotas.counts
+        if not counted or (old not in self.left[layer] and self.rng.random() < 0.5):
+            value = self._other_value(token, layer, old)
+            if value is not None:
+                undo.append((token, layer, old))
+                self._set(token, layer, value)
+                return
+        partner = self._swap_partner(token, layer, old) if counted else None
+        if partner is not None:
+            partners.setdefault(partner, self.is_bad(partner))
+            undo += [(token, layer, old), (partner, layer, self.combos[partner][layer])]
+            self._swap(token, partner, layer)
 
     def _other_value(self, token: int, layer: int, old: int) -> int | None:
         """Another uncounted value with room, compatible with the token's other layers."""
@@ -271,7 +309,9 @@ class CountedPlanner:
         self._hold(token, layer, value)
         self._count(values, 1)
 
-    def _try_swap(self, token: int, layer: int, old: int) -> int | None:
+    def _swap_partner(self, token: int, layer: int, old: int) -> int | None:
+        """A random token holding another value of `layer` that the rules allow next to this
+        token's other values, and whose layer set may take `old`."""
         values = self.combos[token]
         chosen = {k: v for k, v in enumerate(values) if k != layer}
         targets = [
@@ -286,14 +326,7 @@ class CountedPlanner:
         value = targets[int(self.rng.random() * len(targets))]
         holders = self.holders[(layer, value)]
         partner = holders[int(self.rng.random() * len(holders))]
-        if old not in self.models[partner].domain(layer):
-            return None
-        was_bad = self.is_bad(partner)
-        self._swap(token, partner, layer)
-        if not self.is_bad(token) and (was_bad or not self.is_bad(partner)):
-            return partner
-        self._swap(token, partner, layer)
-        return None
+        return partner if old in self.models[partner].domain(layer) else None
 
     def _swap(self, token: int, partner: int, layer: int) -> None:
         mine, theirs = self.combos[token][layer], self.combos[partner][layer]
@@ -330,7 +363,8 @@ def plan_counted(
     msg = (
         f"the counts could not be met together with the rules and limits: "
         f"{len(planner.unmet)} of {len(combos)} generated tokens still conflict, e.g. "
-        f"{unmet_reason(spec, planner, planner.unmet[0])}; relax those counts or rules"
+        f"{unmet_reason(spec, planner, planner.unmet[0])} (not proven impossible: the repair "
+        "gave up); relax those counts, rules or min_trait_difference, or lower -n"
     )
     raise CapacityError(msg)
 

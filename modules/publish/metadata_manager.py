@@ -126,6 +126,7 @@ class MetadataManager:
             ]
             if layer.optional or in_sets[index] < 1:
                 values.append((absence_label(layer), 1 - present, ABSENT))
+            values = counted_shares(layer, values, total)
             rows += [
                 ShareRow(
                     layer.label,
@@ -176,6 +177,24 @@ class MetadataManager:
             traits.setdefault(row.trait_type, {})[row.value] = row.count
         atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
         atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
+
+
+def counted_shares(
+    layer: Layer, values: list[tuple[str, float, int]], total: int
+) -> list[tuple[str, float, int]]:
+    """Configured shares with exact counts: count / tokens for a counted value, and the rest of
+    the tokens shared by the uncounted values as their weights share it (as planning does)."""
+    counts = {i: o.count for i, o in enumerate(layer.options) if o.count is not None}
+    if layer.absent_count is not None:
+        counts[ABSENT] = layer.absent_count
+    if not counts:
+        return values
+    free = sum(share for _, share, key in values if key not in counts)
+    rest = max(0.0, 1 - sum(counts.values()) / total)
+    return [
+        (name, counts[key] / total if key in counts else rest * share / free if free else 0.0, key)
+        for name, share, key in values
+    ]
 
 
 def absence_label(layer: Layer) -> str:
