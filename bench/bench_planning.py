@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from modules.load.spec import CollectionSpec, Layer, MetadataSettings, Part, Rule, TraitOption
-from modules.plan.counted import plan_counted
+from modules.plan.counted_plan import plan_counted
 from modules.plan.planner import Planner
 from modules.plan.quotas import quota_problems, quotas_from_spec
 from modules.plan.selection import model_from_spec

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from modules.errors import CapacityError
 from modules.load.spec import CollectionSpec
-from modules.plan.counted import plan_counted
+from modules.plan.counted_plan import plan_counted
 from modules.plan.quotas import quota_problems, quotas_from_spec
 from modules.plan.selection import ABSENT, model_from_spec
 from tests.plan_helpers import (

@@ -18,6 +18,7 @@ with exit_on_stop_signals():
         StopAwareCommand,
         config_option,
         log_level_option,
+        output_option,
         ruler_option,
         run_command,
         traits_option,
@@ -30,7 +31,6 @@ with exit_on_stop_signals():
         DEFAULT_MAX_MEMORY_MB,
         DEFAULT_MAX_TRAIT_ATTEMPTS,
         DEFAULT_NUM_TOKENS,
-        DEFAULT_OUTPUT,
         DEFAULT_QUALITY,
         DEFAULT_RETRY_DELAY,
     )
@@ -62,14 +62,7 @@ STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jp
 @config_option
 @ruler_option
 @traits_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUTPUT,
-    show_default=True,
-    help="Folder the collection is written to.",
-)
+@output_option("Folder the collection is written to.")
 @click.option(
     "--seed",
     type=click.IntRange(min=0),

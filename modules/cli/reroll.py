@@ -9,11 +9,11 @@ from modules.cli.support import (
     StopAwareCommand,
     config_option,
     log_level_option,
+    output_option,
     ruler_option,
     run_command,
     traits_option,
 )
-from modules.constants import DEFAULT_OUTPUT
 from modules.run.reroll_run import RerollRequest, reroll
 from modules.settings import locate_inputs
 
@@ -29,14 +29,7 @@ from modules.settings import locate_inputs
 @config_option
 @ruler_option
 @traits_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUTPUT,
-    show_default=True,
-    help="Folder of the finished collection.",
-)
+@output_option("Folder of the finished collection.")
 @log_level_option
 @click.pass_context
 def reroll_command(

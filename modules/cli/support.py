@@ -4,11 +4,11 @@ import logging
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from modules.constants import DEFAULT_TRAITS
+from modules.constants import DEFAULT_OUTPUT, DEFAULT_TRAITS
 from modules.errors import GenecatorError
 from modules.run.report import EXIT_ERROR, EXIT_INTERRUPTED
 from modules.run.stop_signals import (
@@ -24,6 +24,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 logger = logging.getLogger("genecator")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Every command accepts -h as well as --help.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -47,6 +49,20 @@ traits_option = click.option(
     help="Folder with one sub-folder of trait images per layer [default: the config's "
     f"traits_dir, else {DEFAULT_TRAITS}].",
 )
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """-o/--output, the collection folder, default output/."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_OUTPUT,
+        show_default=True,
+        help=help_text,
+    )
+
+
 log_level_option = click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),

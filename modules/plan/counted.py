@@ -7,11 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
 
-from modules.errors import CapacityError
-from modules.load.spec import CollectionSpec
 from modules.plan.capacity import Budget, BudgetExceeded
-from modules.plan.exact_counts import exact_counted
-from modules.plan.quotas import Quotas, value_name
+from modules.plan.quotas import Quotas
 from modules.plan.search import find_combo
 from modules.plan.selection import ABSENT, Combo, SelectionModel
 
@@ -284,19 +281,23 @@ class CountedPlanner:
 
     def _other_value(self, token: int, layer: int, old: int) -> int | None:
         """Another uncounted value with room, compatible with the token's other layers."""
-        values = self.combos[token]
-        chosen = {k: v for k, v in enumerate(values) if k != layer}
         candidates = [
             value
-            for value in self.models[token].domain(layer)
-            if value != old
-            and value not in self.left[layer]
-            and self.caps[layer].get(value, 1) > 0
-            and self.model.compatible(layer, value, chosen)
+            for value in self._alternatives(token, layer, old)
+            if value not in self.left[layer] and self.caps[layer].get(value, 1) > 0
         ]
         if not candidates:
             return None
         return candidates[int(self.rng.random() * len(candidates))]
+
+    def _alternatives(self, token: int, layer: int, old: int) -> list[int]:
+        """The token's other values for `layer` that the rules allow next to its others."""
+        chosen = {k: v for k, v in enumerate(self.combos[token]) if k != layer}
+        return [
+            value
+            for value in self.models[token].domain(layer)
+            if value != old and self.model.compatible(layer, value, chosen)
+        ]
 
     def _set(self, token: int, layer: int, value: int) -> None:
         values = self.combos[token]
@@ -312,15 +313,7 @@ class CountedPlanner:
     def _swap_partner(self, token: int, layer: int, old: int) -> int | None:
         """A random token holding another value of `layer` that the rules allow next to this
         token's other values, and whose layer set may take `old`."""
-        values = self.combos[token]
-        chosen = {k: v for k, v in enumerate(values) if k != layer}
-        targets = [
-            value
-            for value in self.models[token].domain(layer)
-            if value != old
-            and self.holders.get((layer, value))
-            and self.model.compatible(layer, value, chosen)
-        ]
+        targets = [v for v in self._alternatives(token, layer, old) if self.holders.get((layer, v))]
         if not targets:
             return None
         value = targets[int(self.rng.random() * len(targets))]
@@ -332,59 +325,3 @@ class CountedPlanner:
         mine, theirs = self.combos[token][layer], self.combos[partner][layer]
         self._set(token, layer, theirs)
         self._set(partner, layer, mine)
-
-
-def plan_counted(
-    spec: CollectionSpec,
-    models: Sequence[SelectionModel],
-    quotas: Quotas,
-    rng: random.Random,
-    reserved: frozenset[Combo] = frozenset(),
-) -> list[Combo]:
-    """Every generated token's combination with the counts exact, or CapacityError naming what
-    the repair could not resolve."""
-    planner = CountedPlanner(models, quotas, rng, reserved)
-    combos = planner.plan()
-    if not planner.unmet:
-        return combos
-    if len({id(model) for model in models}) == 1:  # small and one layer set: settle it exactly
-        try:
-            exact = exact_counted(models[0], quotas, len(models), rng, reserved, Budget())
-        except BudgetExceeded:
-            exact = []
-        if exact:
-            return exact
-        if exact is None:
-            msg = (
-                f"no {len(models)} distinct tokens meet these counts together with the rules "
-                "and limits (searched exhaustively); relax the counts or rules, or change -n"
-            )
-            raise CapacityError(msg)
-    msg = (
-        f"the counts could not be met together with the rules and limits: "
-        f"{len(planner.unmet)} of {len(combos)} generated tokens still conflict, e.g. "
-        f"{unmet_reason(spec, planner, planner.unmet[0])} (not proven impossible: the repair "
-        "gave up); relax those counts, rules or min_trait_difference, or lower -n"
-    )
-    raise CapacityError(msg)
-
-
-def unmet_reason(spec: CollectionSpec, planner: CountedPlanner, token: int) -> str:
-    """What is wrong with one token the repair left, in the spec's names."""
-    values = planner.combos[token]
-    broken = planner.broken_layers(token)
-    if broken:
-        layer = broken[0]
-        chosen = {k: v for k, v in enumerate(values) if k != layer}
-        other = next(
-            k
-            for k, v in chosen.items()
-            if not planner.model.compatible(layer, values[layer], {k: v})
-        )
-        pair = value_name(spec, layer, values[layer]), value_name(spec, other, values[other])
-        return f"{pair[0]} with {pair[1]} breaks a rule"
-    if planner.seen[tuple(values)] > 1 or tuple(values) in planner.reserved:
-        return "a combination another token (or a 1-of-1) already has"
-    if planner.model.min_difference > 1:
-        return f"a token closer than min_trait_difference {planner.model.min_difference}"
-    return "more tokens share the priority traits than max_similar_combinations"

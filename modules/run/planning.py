@@ -17,7 +17,7 @@ from modules.errors import (
 )
 from modules.load.spec import CollectionSpec
 from modules.plan.capacity import Capacity
-from modules.plan.counted import plan_counted
+from modules.plan.counted_plan import plan_counted
 from modules.plan.layout import LayoutPlanner, TokenLayout
 from modules.plan.one_of_ones import marker
 from modules.plan.quotas import Quotas, quota_problems, quotas_from_spec
