@@ -1,8 +1,15 @@
 """capacity() against a brute-force count over the full product (DESIGN.md §3)."""
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from modules.plan.capacity import Budget, assignments, capacity, count_completions
+from modules.plan.capacity import (
+    Budget,
+    assignments,
+    capacity,
+    count_completions,
+    count_completions_upto,
+)
 from modules.plan.selection import ABSENT, model_from_spec
 from tests.plan_helpers import (
     full_product,
@@ -116,3 +123,12 @@ def test_brute_force_reference_sanity():
     limited = make_spec([[1, 1], [1, 1]], presence=[5, 3], priority=[0], max_similar=2)
     assert reference_capacity(limited) == 4
     assert len(full_product(limited)) == 2 * 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(spec=specs(with_priority=False), cap=st.integers(1, 20))
+def test_count_completions_upto_is_the_count_capped(spec, cap):
+    model = model_from_spec(spec)
+    layers = range(model.layer_count)
+    exact = count_completions(model, {}, layers, Budget())
+    assert count_completions_upto(model, {}, layers, cap, Budget()) == min(exact, cap)

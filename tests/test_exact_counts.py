@@ -129,3 +129,14 @@ def test_infeasible_counts_the_checks_miss_are_proved_so_by_the_exact_search():
         "no 2 distinct tokens meet these counts together with the rules and limits (searched "
         "exhaustively); relax the counts or rules, or change -n"
     )
+
+
+def test_a_rest_its_uncounted_values_cannot_carry_is_refused():
+    # L0o1 and L0o2 are counted; the other 10 tokens all need L0o0, which only 6 tokens can carry
+    spec = with_counts(make_spec([[1, 1, 1], [1, 1, 1, 1, 1, 1]]), {(0, 1): 5, (0, 2): 5})
+    with pytest.raises(CapacityError) as error:
+        plan(spec, 20)
+    assert str(error.value) == (
+        "L0: its counts leave 10 tokens to its other values, but only 6 distinct tokens can "
+        "carry those under the rules; raise the counts by 4 or lower -n"
+    )

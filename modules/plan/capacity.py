@@ -98,6 +98,28 @@ def count_completions(
     return total
 
 
+def count_completions_upto(
+    model: SelectionModel,
+    fixed: Mapping[int, int],
+    layers: Sequence[int],
+    cap: int,
+    budget: Budget,
+) -> int:
+    """min(count_completions, cap), stopping each component's count at `cap`: cheap when the
+    answer is "at least cap", as a feasibility check mostly finds."""
+    total = 1
+    for component in _components(model, layers):
+        found = 0
+        for _ in assignments(model, component, fixed, budget):
+            found += 1
+            if found >= cap:
+                break
+        total = min(total * found, cap)
+        if total == 0:
+            return 0
+    return total
+
+
 def assignments(
     model: SelectionModel, layers: Sequence[int], fixed: Mapping[int, int], budget: Budget
 ) -> Iterator[dict[int, int]]:

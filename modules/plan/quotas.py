@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from modules.load.spec import CollectionSpec
-from modules.plan.capacity import Budget, BudgetExceeded, count_completions
+from modules.plan.capacity import Budget, BudgetExceeded, count_completions_upto
 from modules.plan.selection import ABSENT, SelectionModel
 
 # Nodes one count check may visit; past it the check proves nothing and is skipped.
@@ -60,7 +60,7 @@ def quota_problems(
     problems = list(_layer_sums(spec, model, quotas, tokens))
     if problems:
         return problems
-    problems += _value_capacity(spec, model, quotas)
+    problems += _value_capacity(spec, model, quotas, tokens)
     problems += _pair_supply(spec, model, quotas, tokens)
     return problems
 
@@ -95,23 +95,40 @@ def _room(quotas: Quotas, layer: int, free: list[int]) -> float:
     return sum(caps[value] for value in free)
 
 
-def _value_capacity(spec: CollectionSpec, model: SelectionModel, quotas: Quotas) -> Iterator[str]:
-    """A count above the number of distinct valid tokens that can carry the value."""
-    others = range(model.layer_count)
+def _value_capacity(
+    spec: CollectionSpec, model: SelectionModel, quotas: Quotas, tokens: int
+) -> Iterator[str]:
+    """A count above the number of distinct valid tokens that can carry the value, or a
+    counted layer's rest above what its uncounted values can carry together."""
     for layer, counted in sorted(quotas.counts.items()):
         for value, count in sorted(counted.items()):
-            if count == 0:
-                continue
-            rest = [other for other in others if other != layer]
-            try:
-                room = count_completions(model, {layer: value}, rest, Budget(CHECK_BUDGET_NODES))
-            except BudgetExceeded:
-                continue
-            if count > room:
+            room = _carriers(model, layer, value, count) if count else None
+            if room is not None and count > room:
                 yield (
                     f"{value_name(spec, layer, value)}: count {count} but only {room} distinct "
                     f"tokens can carry it under the rules; lower it by {count - room}"
                 )
+        rest = quotas.remainder(layer, tokens)
+        free = [_carriers(model, layer, v, rest) for v in model.domain(layer) if v not in counted]
+        room = sum(n for n in free if n is not None)
+        if rest > room and None not in free:
+            yield (
+                f"{spec.layers[layer].name}: its counts leave {rest} tokens to its other values, "
+                f"but only {room} distinct tokens can carry those under the rules; raise the "
+                f"counts by {rest - room} or lower -n"
+            )
+
+
+def _carriers(model: SelectionModel, layer: int, value: int, enough: int) -> int | None:
+    """Distinct valid tokens with the value, counted up to `enough`; None when counting
+    them costs too much."""
+    rest = [other for other in range(model.layer_count) if other != layer]
+    try:
+        return count_completions_upto(
+            model, {layer: value}, rest, enough, Budget(CHECK_BUDGET_NODES)
+        )
+    except BudgetExceeded:
+        return None
 
 
 def _pair_supply(
