@@ -2,10 +2,12 @@
 Not part of the test suite; prints seconds per case (best of --repeat).
 
     python -m bench.bench_planning            # 10,000 counted tokens with 20 rules; 100,000 plain
+    python -m bench.bench_planning --memory   # bytes per token of a counted plan (tracemalloc)
 """
 
 import random
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,10 +75,25 @@ def best(case: Callable[[int], None], tokens: int, repeat: int) -> float:
     return min(times)
 
 
+def counted_bytes_per_token(tokens: int) -> float:
+    """Peak traced memory of a counted plan of `tokens` tokens, per token."""
+    tracemalloc.start()
+    counted(tokens)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / tokens
+
+
 @click.command()
 @click.option("--repeat", default=3, show_default=True)
-def main(repeat: int) -> None:
+@click.option("--memory", is_flag=True, help="Measure a counted plan's memory instead.")
+def main(repeat: int, memory: bool) -> None:
     """Time the counted and the plain planner."""
+    if memory:
+        for tokens in (10_000, 20_000):
+            per_token = counted_bytes_per_token(tokens)
+            click.echo(f"{tokens:,} counted tokens: {per_token:,.0f} bytes per token")
+        return
     figures = {
         f"10,000 tokens, {len(COUNTS)} counts, {RULES} rules": best(counted, 10_000, repeat),
         "100,000 tokens, weights only, no rules": best(plain, 100_000, repeat),

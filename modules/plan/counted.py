@@ -12,6 +12,10 @@ from modules.plan.quotas import Quotas
 from modules.plan.search import find_combo
 from modules.plan.selection import ABSENT, Combo, SelectionModel
 
+# Planning memory per token of a counted plan, above the 1,010-1,030 bytes tracemalloc
+# measures for 8 layers (python -m bench.bench_planning --memory): each token's values, its
+# places in the holder lists and its counters, besides the tracker's packed record.
+COUNTED_PLAN_BYTES_PER_TOKEN = 1280
 REDRAWS = 20  # fresh draws of a token that repeats a combination before repair takes it
 MOVES = 40  # moves tried on one token per visit of the repair loop
 VISITS_PER_TOKEN = 30  # repair visits allowed per initially bad token, plus a floor of visits

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from modules.errors import CapacityError, ConfigError
 from modules.load.spec import CollectionSpec
+from modules.plan.counted import COUNTED_PLAN_BYTES_PER_TOKEN
 from modules.plan.trait_tracker import PLAN_BYTES_PER_TOKEN
 
 MEMINFO = Path("/proc/meminfo")
@@ -18,15 +19,16 @@ STATUS = Path("/proc/self/status")
 WORKING_CANVASES = 3
 
 
-def check_plan_memory(requested: int, planned: int) -> None:
+def check_plan_memory(requested: int, planned: int, counted: bool = False) -> None:
     """Refuse an -n whose plan would not fit in the memory available, before planning."""
-    needed = (requested - planned) * PLAN_BYTES_PER_TOKEN
+    per_token = COUNTED_PLAN_BYTES_PER_TOKEN if counted else PLAN_BYTES_PER_TOKEN
+    needed = (requested - planned) * per_token
     available = available_memory()
     if available is not None and needed > available:
-        fits = planned + available // PLAN_BYTES_PER_TOKEN
+        fits = planned + available // per_token
         msg = (
             f"-n {requested}: planning needs about {_gb(needed)} of memory "
-            f"({PLAN_BYTES_PER_TOKEN} bytes per token) but only {_gb(available)} is available; "
+            f"({per_token} bytes per token) but only {_gb(available)} is available; "
             f"lower -n to at most {fits} or free memory"
         )
         raise CapacityError(msg)

@@ -84,8 +84,8 @@ def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationS
         rng, redraws = _restore(spec, saved, seed, shape, tracker, settings, reroller)
     limit = shape_capacity(shape, spec, settings.num_tokens)
     limit = _check_count(settings, len(tracker), limit, model)
-    check_plan_memory(settings.num_tokens, len(tracker))
     quotas = quotas_from_spec(spec)
+    check_plan_memory(settings.num_tokens, len(tracker), counted=bool(quotas))
     if quotas and len(tracker) < settings.num_tokens:
         _plan_counts(spec, shape, quotas, rng, tracker, settings.num_tokens)
     planner = _planner(shape, rng, tracker, settings)
