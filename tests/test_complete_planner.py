@@ -2,6 +2,7 @@
 one more with the true count; the similarity floor holds between every two tokens."""
 
 import dataclasses
+import random
 from itertools import combinations
 
 import pytest
@@ -10,7 +11,8 @@ from hypothesis import strategies as st
 
 from modules.errors import CapacityError
 from modules.plan import planner as planner_module
-from modules.plan.capacity import BudgetExceeded, capacity
+from modules.plan.capacity import Budget, BudgetExceeded, assignments, capacity
+from modules.plan.search import FullPrefixes, find_combo
 from modules.plan.selection import ABSENT, model_from_spec
 from tests.plan_helpers import (
     broken_rules,
@@ -106,3 +108,50 @@ def test_rules_on_absence_hold_in_draws_and_capacity(spec, data):
     combos = make_planner(model, seed=data.draw(st.integers(0, 9))).plan(true_count)
     assert len(set(combos)) == true_count
     assert not [c for c in combos if broken_rules(spec, dict(enumerate(c)))]
+
+
+@pytest.mark.parametrize("listing", [True, False], ids=["listed", "searched"])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=specs(), floor=st.integers(1, 2), data=st.data())
+def test_extending_a_plan_equals_planning_it_at_once(monkeypatch, listing, spec, floor, data):
+    """Up to the tokens the seed can place: a plan made in two steps from the checkpointed RNG
+    and tracker equals one made at once, also on the exhaustive path and with a floor."""
+    if not listing:
+        monkeypatch.setattr(planner_module, "available_combos", no_listing)
+    spec = dataclasses.replace(spec, min_trait_difference=floor)
+    model = model_from_spec(spec)
+    seed, attempts = data.draw(st.integers(0, 99)), data.draw(st.integers(1, 5))
+    direct, _ = plan_until_refused(make_planner(model, seed, attempts, 1), 40)
+    first = data.draw(st.integers(0, len(direct)))
+    planner = make_planner(model, seed, attempts, 1)
+    head = planner.plan(first)
+    resumed = make_planner(model, 0, attempts, 1)
+    resumed.rng.setstate(planner.rng.getstate())
+    resumed.tracker.restore(head)
+    tail, _ = plan_until_refused(resumed, len(direct) - first)
+    assert head + tail == direct
+
+
+@settings(max_examples=100, deadline=None)
+@given(spec=specs(with_priority=False), data=st.data())
+def test_a_search_finds_the_same_with_or_without_what_earlier_searches_proved(spec, data):
+    """The memo of used-up subtrees only saves work: the combination found and the RNG state
+    after the search are the same without it, so a resumed plan matches an uninterrupted one."""
+    model = model_from_spec(spec)
+    combos = [tuple(c[k] for k in range(len(spec.layers))) for c in valid_combos_of(model)]
+    taken = set(data.draw(st.sets(st.sampled_from(combos)))) if combos else set()
+    earlier, full = set(taken), FullPrefixes()
+    find_combo(model, random.Random(0), lambda c: c not in earlier, full=full)
+    taken |= set(data.draw(st.sets(st.sampled_from(combos)))) if combos else set()
+    seed = data.draw(st.integers(0, 9))
+    with_memo, fresh = random.Random(seed), random.Random(seed)
+    found = find_combo(model, with_memo, lambda c: c not in taken, full=full)
+    assert found == find_combo(model, fresh, lambda c: c not in taken)
+    assert with_memo.getstate() == fresh.getstate()
+    assert (found is None) == (set(combos) <= taken)
+
+
+def valid_combos_of(model):
+    return [dict(chosen) for chosen in assignments(model, range(model.layer_count), {}, Budget())]

@@ -32,15 +32,18 @@ def find_combo(
     full: FullPrefixes | None = None,
 ) -> Combo | None:
     """A rule-abiding combination with the `fixed` values that `accept` takes, trying values in
-    weighted random order; None when none exists. Raises BudgetExceeded past `budget`."""
-    search = _Search(model, rng, accept, dict(fixed or {}), budget, prefix_ok, full)
+    weighted random order; None when none exists. Raises BudgetExceeded past `budget`.
+
+    It draws one number from `rng`: each node's order comes from it and the node's prefix, so
+    skipping a full subtree changes neither the orders elsewhere nor what `rng` holds next."""
+    search = _Search(model, rng.random(), accept, dict(fixed or {}), budget, prefix_ok, full)
     return search.descend(0, {}, ())
 
 
 @dataclass
 class _Search:
     model: SelectionModel
-    rng: random.Random
+    seed: float
     accept: Callable[[Combo], bool]
     fixed: dict[int, int]
     budget: Budget | None
@@ -53,7 +56,7 @@ class _Search:
             combo = tuple(chosen[layer] for layer in range(model.layer_count))
             return combo if self.accept(combo) else None
         layer = model.draw_order[depth]
-        for value in self._values(layer):
+        for value in self._values(layer, prefix):
             if self.budget is not None:
                 self.budget.spend()
             if not model.compatible(layer, value, chosen):
@@ -74,10 +77,10 @@ class _Search:
             return False
         return self.prefix_ok is None or self.prefix_ok(depth, chosen)
 
-    def _values(self, layer: int) -> list[int]:
+    def _values(self, layer: int, prefix: tuple[int, ...]) -> list[int]:
         if layer in self.fixed:
             return [self.fixed[layer]]
-        return weighted_order(self.model, self.rng, layer)
+        return weighted_order(self.model, random.Random(f"{self.seed}/{prefix}"), layer)
 
 
 def weighted_order(model: SelectionModel, rng: random.Random, layer: int) -> list[int]:
