@@ -228,3 +228,17 @@ def test_a_hashlips_project_with_two_layer_configurations_imports_and_generates(
     documents = tokens(out)
     assert [len(t["attributes"]) for t in documents] == [2, 2, 2, 3, 3, 3, 3]
     assert [t["name"] for t in documents][2:4] == ["Critters #3", "Hatted #4"]
+
+
+def test_a_set_whose_combinations_another_set_took_is_refused_by_name(tmp_path):
+    # ids 1-4 take every Hat-less look, which Hatted would also draw when its Hat is absent:
+    # Hatted has 8 of its 12 combinations left, not the 12 its own layers allow
+    config = project(tmp_path, TWO_SETS)
+    assert generate(config, tmp_path / "fits", 12).exit_code == 0
+    result = generate(config, tmp_path / "out", 13)
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        "Error: token 13: layer set 2 ('Hatted') ($.layer_sets[1]) has no combination left that "
+        "is unlike the 12 tokens before it (tokens of other sets that look the same count too); "
+        "lower its up_to and -n, or add options"
+    ]

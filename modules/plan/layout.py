@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from modules.errors import CapacityError
 from modules.load.spec import CollectionSpec
 from modules.plan.layer_sets import set_assignment, set_models
 from modules.plan.one_of_ones import marker, placement
@@ -55,8 +56,10 @@ class LayoutPlanner:
         rng: random.Random,
         tracker: TraitTracker,
         attempts: tuple[int, int],
+        set_labels: Sequence[str] = (),
     ) -> None:
         self.layout = layout
+        self.set_labels = set_labels
         self.rng = rng
         self.tracker = tracker
         self.planners = [Planner(model, rng, tracker, *attempts) for model in models]
@@ -84,8 +87,20 @@ class LayoutPlanner:
             combo = marker(index, self.layer_count)
             self.tracker.add(combo)
             return combo
-        planner = self.planners[self.layout.set_of(token_id) or 0]
-        return planner.next_combo()
+        index = self.layout.set_of(token_id)
+        try:
+            return self.planners[index or 0].next_combo()
+        except CapacityError as error:
+            if index is None:
+                raise
+            # Tokens of other sets that leave out the same layers may hold its combinations,
+            # so "only k are possible" would not be the collection's true count.
+            msg = (
+                f"token {token_id}: {self.set_labels[index]} has no combination left that is "
+                f"unlike the {token_id - 1} tokens before it (tokens of other sets that look "
+                "the same count too); lower its up_to and -n, or add options"
+            )
+            raise CapacityError(msg) from error
 
 
 def layout_models(model: SelectionModel, spec: CollectionSpec) -> tuple[SelectionModel, ...]:

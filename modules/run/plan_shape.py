@@ -27,12 +27,13 @@ class PlanShape:
     models: tuple[SelectionModel, ...]
     layout: TokenLayout
     reserved: tuple[Combo, ...]
+    set_labels: tuple[str, ...] = ()
 
     def planner(
         self, rng: random.Random, tracker: TraitTracker, settings: GenerationSettings
     ) -> LayoutPlanner:
         attempts = (settings.max_attempts, settings.max_trait_attempts)
-        return LayoutPlanner(self.models, self.layout, rng, tracker, attempts)
+        return LayoutPlanner(self.models, self.layout, rng, tracker, attempts, self.set_labels)
 
     def saved_layout(self) -> SavedLayout | None:
         """What a saved plan must hold beyond the model's checks; None when nothing does."""
@@ -69,7 +70,8 @@ def plan_shape(
         raise ConfigError(msg)
     layout = token_layout(spec, seed, max(requested, planned), planned or requested)
     reserved = tuple(reserved_combos(spec))
-    return PlanShape(model, layout_models(model, spec), layout, reserved)
+    labels = tuple(set_label(i, layer_set) for i, layer_set in enumerate(spec.layer_sets))
+    return PlanShape(model, layout_models(model, spec), layout, reserved, labels)
 
 
 def shape_capacity(shape: PlanShape, spec: CollectionSpec, requested: int) -> Capacity:
