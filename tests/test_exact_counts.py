@@ -3,6 +3,7 @@
 import dataclasses
 import random
 from collections import Counter
+from itertools import combinations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -140,3 +141,15 @@ def test_a_rest_its_uncounted_values_cannot_carry_is_refused():
         "L0: its counts leave 10 tokens to its other values, but only 6 distinct tokens can "
         "carry those under the rules; raise the counts by 4 or lower -n"
     )
+
+
+def test_counts_hold_together_with_a_similarity_floor():
+    spec = make_spec([[1] * 5, [1] * 5, [2, 1, 1, 1, 1], [1] * 4], rules=[rule(0, [0], 1, [1])])
+    spec = dataclasses.replace(spec, min_trait_difference=2)
+    spec = with_counts(spec, {(0, 0): 12, (2, 0): 10, (3, 3): 5})
+    combos = plan(spec, 60, seed=2)
+    got = Counter((layer, value) for combo in combos for layer, value in enumerate(combo))
+    assert (got[(0, 0)], got[(2, 0)], got[(3, 3)]) == (12, 10, 5)
+    for a, b in combinations(combos, 2):
+        assert sum(x != y for x, y in zip(a, b, strict=True)) >= 2
+    assert not [c for c in combos if broken_rules(spec, dict(enumerate(c)))]

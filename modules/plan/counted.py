@@ -215,6 +215,15 @@ class CountedPlanner:
             if not model.compatible(layer, value, {k: v for k, v in chosen.items() if k != layer})
         ]
 
+    def _close_layers(self, token: int) -> list[int]:
+        """The layers a move should change: those of a floor subset the token shares with
+        another token, else (a repeat or a limit) every layer."""
+        values = self.combos[token]
+        for subset, seen in zip(self.subsets, self.close, strict=True):
+            if seen[tuple(values[layer] for layer in subset)] > 1:
+                return list(subset)
+        return list(range(self.model.layer_count))
+
     def is_bad(self, token: int) -> bool:
         values = self.combos[token]
         combo = tuple(values)
@@ -249,8 +258,7 @@ class CountedPlanner:
         """Try moves on the token until one leaves it good without spoiling a good partner:
         the partners it swapped values with, or None when nothing helped. A move changes up to
         min_difference layers at once, since a token too close to another must change that many."""
-        broken = self.broken_layers(token)
-        layers = broken or list(range(self.model.layer_count))
+        layers = self.broken_layers(token) or self._close_layers(token)
         for attempt in range(MOVES):
             undo: list[tuple[int, int, int]] = []  # (token, layer, value before), in order
             partners: dict[int, bool] = {}  # partner -> whether it was bad before
