@@ -129,6 +129,7 @@ def test_extending_a_plan_equals_planning_it_at_once(monkeypatch, listing, spec,
     head = planner.plan(first)
     resumed = make_planner(model, 0, attempts, 1)
     resumed.rng.setstate(planner.rng.getstate())
+    resumed.failures = planner.failures.copy()  # the checkpoint keeps them, as make_plan does
     resumed.tracker.restore(head)
     tail, _ = plan_until_refused(resumed, len(direct) - first)
     assert head + tail == direct

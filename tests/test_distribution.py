@@ -272,12 +272,12 @@ def test_drift_lines_name_the_layer_the_value_and_the_fix():
     ]
     assert drift_lines(drifts) == [
         "Eyes: planned shares differ from the configured ones by more than chance "
-        "(p < 0.001); 'Laser' is on 12.0 % of tokens instead of 20.0 %. Uniqueness or rules "
-        "pull the draw away: add options, relax ruler.json or max_similar_combinations, "
-        "or lower -n.",
+        "(p < 0.001); 'Laser' is on 12.0 % of tokens instead of 20.0 %. Uniqueness, rules or "
+        "limits pull the draw away: add options, relax ruler.json, max_similar_combinations or "
+        "min_trait_difference, or lower -n.",
         "Hat: planned shares differ from the configured ones by more than chance "
-        "(p < 0.001); Hat is absent from 25.0 % of tokens instead of 40.0 %. Uniqueness or "
-        "rules pull the draw away: add options, relax ruler.json or max_similar_combinations, "
-        "or lower -n.",
+        "(p < 0.001); Hat is absent from 25.0 % of tokens instead of 40.0 %. Uniqueness, rules "
+        "or limits pull the draw away: add options, relax ruler.json, max_similar_combinations "
+        "or min_trait_difference, or lower -n.",
     ]
     assert drift_lines([]) == []

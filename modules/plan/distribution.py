@@ -179,6 +179,6 @@ def _line(drift: LayerDrift) -> str:
         worst = f"'{drift.worst_value}' is on {shares}"
     return (
         f"{drift.layer}: planned shares differ from the configured ones by more than chance "
-        f"({chance}); {worst}. Uniqueness or rules pull the draw away: add options, relax "
-        "ruler.json or max_similar_combinations, or lower -n."
+        f"({chance}); {worst}. Uniqueness, rules or limits pull the draw away: add options, "
+        "relax ruler.json, max_similar_combinations or min_trait_difference, or lower -n."
     )

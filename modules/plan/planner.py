@@ -23,6 +23,8 @@ from modules.plan.trait_tracker import TraitTracker
 
 logger = logging.getLogger(__name__)
 
+SPARSE_FLOOR_ATTEMPTS = 20
+
 
 class Planner:
     """Draws one new combination per token from an explicit RNG; all state is in `rng`
@@ -76,8 +78,8 @@ class Planner:
         model = self.model
         if not model.priority and model.similar_limit is None:
             # nothing to draw first and no limit: an attempt is one draw of every layer
-            return self._draw_rest([], self.max_attempts)
-        for _ in range(self.max_attempts):
+            return self._draw_rest([], self._attempts())
+        for _ in range(self._attempts()):
             key: list[int] = []
             if not draw_values(model, self.rng, model.priority_steps, key):
                 self.failures["rule_dead_end"] += 1
@@ -86,6 +88,13 @@ class Planner:
             elif combo := self._draw_rest(key, self.rest_attempts):
                 return combo
         return None
+
+    def _attempts(self) -> int:
+        """Random draws per token. A floor's space only thins out, so once the complete search
+        was needed (recorded in the checkpointed redraw counts) a few draws will do."""
+        if self._floor_checks and self.failures["exhaustive_pick"]:
+            return min(self.max_attempts, SPARSE_FLOOR_ATTEMPTS)
+        return self.max_attempts
 
     def _draw_rest(self, key: list[int], attempts: int) -> Combo | None:
         """Up to `attempts` draws of the non-priority layers after the priority values `key`."""
@@ -100,7 +109,8 @@ class Planner:
             combo = as_combo(values)
             if not is_unusable(combo):
                 return combo
-            self.failures["duplicate"] += 1
+            taken = not self._floor_checks or self.tracker.is_taken(combo)
+            self.failures["duplicate" if taken else "too_similar"] += 1
         return None
 
     def _is_close(self, combo: Combo) -> bool:
@@ -126,13 +136,13 @@ class Planner:
         return self._completions[key]
 
     def _pick_remaining(self) -> Combo:
-        """After max_attempts random draws failed: choose by weight among all combinations still
-        available, or when too many remain to list, take the first a complete search in
-        weighted random order finds. Either fails only when no token is left."""
+        """After the random draws failed: choose by weight among all combinations still
+        available, or take the first a complete search in weighted random order finds: when
+        too many remain to list, or with a floor, which the search prunes by and a list cannot.
+        Either fails only when no token is left."""
         token = len(self.tracker) + 1
-        try:
-            combos = available_combos(self.model, self.tracker.can_add, Budget())
-        except BudgetExceeded:
+        combos = None if self._floor_checks else self._listed()
+        if combos is None:
             combo = find_combo(
                 self.model,
                 self.rng,
@@ -147,6 +157,13 @@ class Planner:
         self.failures["exhaustive_pick"] += 1
         weights = [combo_probability(self.model, combo) for combo in combos]
         return combos[weighted_index(self.rng, list(accumulate(weights)))]
+
+    def _listed(self) -> list[Combo] | None:
+        """Every combination still available, or None when there are too many to list."""
+        try:
+            return available_combos(self.model, self.tracker.can_add, Budget())
+        except BudgetExceeded:
+            return None
 
     def _prefix_ok(self, depth: int, chosen: Mapping[int, int]) -> bool:
         """Prune a partial draw whose priority values are saturated or that already agrees with
