@@ -178,8 +178,9 @@ class CountedPlanner:
         if value in self.left[layer]:
             self.left[layer][value] -= step
         else:
-            if self.pool[layer] is not None:
-                self.pool[layer] -= step  # type: ignore[operator]
+            pool = self.pool[layer]
+            if pool is not None:
+                self.pool[layer] = pool - step
             if value in self.caps[layer]:
                 self.caps[layer][value] -= step
 
