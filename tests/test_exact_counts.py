@@ -18,6 +18,7 @@ from tests.plan_helpers import (
     broken_rules,
     make_planner,
     make_spec,
+    priority_key,
     reference_capacity,
     rule,
     specs,
@@ -47,10 +48,10 @@ def plan(spec: CollectionSpec, tokens: int, seed: int = 0) -> list[tuple[int, ..
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=specs(with_priority=False), data=st.data())
+@given(spec=specs(), data=st.data())
 def test_counts_taken_from_a_real_collection_are_met_exactly(spec, data):
     """Counts read off a valid collection are feasible by construction, so the planner must
-    meet them exactly, with every rule kept and no combination twice."""
+    meet them exactly, with every rule and the priority limit kept and no combination twice."""
     capacity = reference_capacity(spec)
     if capacity == 0:
         return
@@ -64,6 +65,9 @@ def test_counts_taken_from_a_real_collection_are_met_exactly(spec, data):
     got = Counter((layer, value) for combo in combos for layer, value in enumerate(combo))
     assert {key: got[key] for key in counts} == counts
     assert not [c for c in combos if broken_rules(spec, dict(enumerate(c)))]
+    if spec.priority_layers:
+        keys = Counter(priority_key(spec, combo) for combo in combos)
+        assert max(keys.values()) <= spec.max_similar
 
 
 def test_counts_spread_over_ids_by_the_seed():
