@@ -2,10 +2,10 @@
 that counts cannot be met, naming the counts, rules or limits and by how much."""
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from modules.load.spec import CollectionSpec
+from modules.load.spec import CollectionSpec, Layer
 from modules.plan.capacity import Budget, BudgetExceeded, count_completions_upto
 from modules.plan.selection import ABSENT, SelectionModel
 
@@ -29,9 +29,14 @@ class Quotas:
 
 
 def quotas_from_spec(spec: CollectionSpec) -> Quotas:
+    return quotas_from_layers(spec.layers)
+
+
+def quotas_from_layers(layers: Sequence[Layer]) -> Quotas:
+    """The layers' counts and caps by layer and value index."""
     counts: dict[int, dict[int, int]] = {}
     caps: dict[int, dict[int, int]] = {}
-    for index, layer in enumerate(spec.layers):
+    for index, layer in enumerate(layers):
         for value, option in enumerate(layer.options):
             if option.count is not None:
                 counts.setdefault(index, {})[value] = option.count

@@ -12,6 +12,7 @@ from modules.errors import CapacityError, ConfigError
 from modules.load.spec import Layer
 from modules.load.validation import did_you_mean
 from modules.plan.capacity import Budget, BudgetExceeded
+from modules.plan.quotas import Quotas, quotas_from_layers
 from modules.plan.search import find_combo
 from modules.plan.selection import ABSENT, Combo, SelectionModel
 from modules.plan.trait_tracker import TraitTracker
@@ -47,28 +48,6 @@ def kept_layers(layers: Sequence[Layer], names: Sequence[str]) -> tuple[str, ...
 
 
 @dataclass(frozen=True)
-class CountLimits:
-    """Per layer, the values with an exact count (ABSENT with absent_count), which a re-roll
-    never gives or takes, and the at-most counts (max_count) of options."""
-
-    exact: tuple[frozenset[int], ...]
-    at_most: tuple[Mapping[int, int], ...]
-
-
-def count_limits(layers: Sequence[Layer]) -> CountLimits:
-    exact, at_most = [], []
-    for layer in layers:
-        counted = {i for i, option in enumerate(layer.options) if option.count is not None}
-        if layer.absent_count is not None:
-            counted.add(ABSENT)
-        exact.append(frozenset(counted))
-        at_most.append(
-            {i: o.max_count for i, o in enumerate(layer.options) if o.max_count is not None}
-        )
-    return CountLimits(tuple(exact), tuple(at_most))
-
-
-@dataclass(frozen=True)
 class Reroller:
     """Re-rolls tokens of one collection: its layers, the selection model of each token id
     (its layer set's) and the seed."""
@@ -86,12 +65,12 @@ class Reroller:
         current = tracker.combos[index]
         if min(current) < ABSENT:
             raise ConfigError(f"token {token_id}: is a 1-of-1, so it cannot be re-rolled")
-        limits = count_limits(layers)
+        quotas = quotas_from_layers(layers)
         names = [layer.name for layer in layers]
         fixed = {i: current[i] for i in range(len(layers)) if names[i] in keep}
-        fixed |= {i: v for i, v in enumerate(current) if v in limits.exact[i]}
+        fixed |= {i: v for i, v in enumerate(current) if v in quotas.counts.get(i, {})}
         model = self.model_of(token_id)
-        allowed = _count_check(model, limits, _usage(tracker, index, limits), fixed)
+        allowed = _count_check(model, quotas, _usage(tracker, index, quotas), fixed)
         rng = random.Random(reroll_seed(self.seed, token_id, count))
         try:
             combo = find_combo(
@@ -109,21 +88,20 @@ class Reroller:
         return combo
 
 
-def _usage(tracker: TraitTracker, index: int, limits: CountLimits) -> list[Counter[int]]:
-    """Per layer, how many of the other tokens hold each value that has a max_count."""
-    usage: list[Counter[int]] = [Counter() for _ in limits.at_most]
-    layers = [layer for layer, table in enumerate(limits.at_most) if table]
+def _usage(tracker: TraitTracker, index: int, quotas: Quotas) -> dict[int, Counter[int]]:
+    """Per layer with a max_count, how many of the other tokens hold each of its values."""
+    usage: dict[int, Counter[int]] = {layer: Counter() for layer in quotas.caps}
     for position, combo in enumerate(tracker.combos):
         if position != index:
-            for layer in layers:
-                usage[layer][combo[layer]] += 1
+            for layer, counter in usage.items():
+                counter[combo[layer]] += 1
     return usage
 
 
 def _count_check(
     model: SelectionModel,
-    limits: CountLimits,
-    usage: Sequence[Counter[int]],
+    quotas: Quotas,
+    usage: Mapping[int, Counter[int]],
     fixed: Mapping[int, int],
 ) -> Callable[[int, Mapping[int, int]], bool]:
     """The search's prefix check: a changed layer takes no counted value (its count is exact)
@@ -134,8 +112,9 @@ def _count_check(
         if layer in fixed:
             return True
         value = chosen[layer]
-        limit = limits.at_most[layer].get(value)
-        return value not in limits.exact[layer] and (limit is None or usage[layer][value] < limit)
+        limit = quotas.caps.get(layer, {}).get(value)
+        counted = value in quotas.counts.get(layer, {})
+        return not counted and (limit is None or usage[layer][value] < limit)
 
     return allowed
 
