@@ -26,7 +26,9 @@ class Container:
 
 def build_container(settings: GenerationSettings) -> Container:
     """Load and validate the inputs, then wire the services that depend on them."""
-    config_manager = ConfigManager(settings.config_path, settings.ruler_path, settings.traits_dir)
+    config_manager = ConfigManager(
+        settings.config_path, settings.ruler_path, settings.traits_dir, settings.start_id
+    )
     spec = config_manager.spec
     model = model_from_spec(spec)
     cache = settings.cache

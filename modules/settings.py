@@ -105,6 +105,8 @@ class GenerationSettings:
     breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD
     performance_stats: bool = False
     preview: bool = False  # contact sheet and HTML report after a complete run
+    chains: tuple[str, ...] = ()  # --chain: metadata formats; empty: the config's chains
+    start_id: int | None = None  # first public token id; None: the config's, else 1
 
     def __post_init__(self) -> None:
         if self.force and self.resume:

@@ -346,12 +346,13 @@ def test_cid_update_with_a_bad_token_file_changes_nothing(collection: Path) -> N
 
 
 def expected_provenance(collection: Path, start: int) -> tuple[list[str], str]:
+    """Each token's image digest after the reveal, and BAYC's hash (in original order)."""
     digests = [
         hashlib.sha256((collection / "image" / f"{i}.png").read_bytes()).hexdigest()
         for i in range(1, COUNT + 1)
     ]
-    ordered = digests[start:] + digests[:start]
-    return digests, hashlib.sha256("".join(ordered).encode()).hexdigest()
+    shown = digests[start:] + digests[:start]  # token at position p: image (p + start) % N
+    return shown, hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 @pytest.mark.parametrize("start", [0, 4])

@@ -50,6 +50,7 @@ BASE: dict[str, Any] = {
     "workers": 1,
     "cache": CacheLimits(),
     "output_dir": OUT,
+    "chains": (),  # --chain: none given, so the spec's default (opensea) and no fingerprint part
     # checkpoint.PLANNER_VERSION
     "planner": checkpoint.PLANNER_VERSION,
 }
@@ -64,6 +65,10 @@ JPG_WITH_WEBP_ANIMATIONS = {"fmt": "jpg", "animated": True, "animated_fmt": "web
 WEBP_WITH_GIF_ANIMATIONS = {"fmt": "webp", "animated": True, "animated_fmt": "gif"}
 
 Fingerprint = Callable[..., dict[str, str]]
+# Parts only recorded when not the default (older collections keep their fingerprint), and
+# knobs that set every one of them.
+OPTIONAL_PARTS = {"chains"}
+OPTIONAL_PARTS_SET = {"chains": ("opensea", "tezos")}
 
 
 def spec_for(knobs: dict[str, Any]) -> CollectionSpec:
@@ -97,6 +102,7 @@ def settings_for(knobs: dict[str, Any]) -> GenerationSettings:
         cache=knobs["cache"],
         max_attempts=knobs["max_attempts"],
         max_trait_attempts=knobs["max_trait_attempts"],
+        chains=knobs["chains"],
     )
 
 
@@ -151,6 +157,7 @@ ONE_INPUT_CHANGES = {
     "attempts-max_attempts": ({}, {"max_attempts": 999}),
     "attempts-max_trait_attempts": ({}, {"max_trait_attempts": 99}),
     "planner": ({}, {"planner": checkpoint.PLANNER_VERSION + "-next"}),
+    "chains": ({}, {"chains": ("opensea", "solana")}),
 }
 
 
@@ -184,6 +191,7 @@ IRRELEVANT_CHANGES = {
     "gif_dither-stills": ({}, {"gif_dither": "floyd-steinberg"}),
     "gif_duration-stills": ({}, {"gif_duration": 80}),
     "gif_loop-stills": ({}, {"gif_loop": 3}),
+    "chains-default": ({}, {"chains": ("opensea",)}),
 }
 
 
@@ -232,12 +240,12 @@ def test_a_format_change_still_names_the_other_changed_inputs(inputs):
 )
 def test_the_same_inputs_resume(context, inputs):
     saved = inputs(context)
-    assert set(saved) == set(INPUT_NAMES)
+    assert set(saved) == set(INPUT_NAMES) - OPTIONAL_PARTS
     check_fingerprint(saved, inputs(context), OUT)
 
 
 @pytest.mark.parametrize("part", list(INPUT_NAMES))
 def test_a_checkpoint_without_a_part_is_refused_naming_it(part, inputs):
-    current = inputs()
+    current = inputs(OPTIONAL_PARTS_SET)
     older = {key: value for key, value in current.items() if key != part}
     assert refused(older, current) == (refusal(INPUT_NAMES[part]),)

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "similarity",
     "combine-metadata",
     "update-cid",
+    "pack",
     "provenance",
     "preview",
 }

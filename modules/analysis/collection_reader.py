@@ -13,6 +13,7 @@ from modules.constants import COLLECTION_STATS, IMAGE_DIR, METADATA_DIR
 from modules.digests import HASH_CHUNK
 from modules.errors import CollectionError
 from modules.load.validation import file_kind, read_json
+from modules.publish.token_ids import token_id as token_id_of
 
 TOKEN_FILE = re.compile(r"^([0-9]+)\.json$")  # not \d, which matches any script's digits
 REQUIRED_FIELDS = ("name", "image", "attributes")
@@ -76,7 +77,8 @@ def regular_file_at(path: Path, what: str) -> bool:
 
 def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:
     """(token id, path) of every `{digits}.json` in `metadata_dir`, in id order, which must
-    run 1..N without gaps; other JSON (combined_metadata.json, reports) is ignored."""
+    run S..S+N-1 without gaps (S: the start id the run recorded, else 1); other JSON
+    (combined_metadata.json, reports) is ignored."""
     if not metadata_dir.is_dir():
         msg = f"{metadata_dir}: no such folder; pass the folder of a generated collection"
         raise CollectionError(msg)
@@ -84,26 +86,29 @@ def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:
         paths = sorted(metadata_dir.iterdir())
     except OSError as exc:
         raise CollectionError(f"{metadata_dir}: cannot list it ({exc.strerror or exc})") from None
+    stats = metadata_dir.parent / COLLECTION_STATS
+    start = start_id(stats)
     found: dict[int, Path] = {}
     for path in paths:
         match = TOKEN_FILE.match(path.name)
         if not (match and regular_file_at(path, "token file")):
             continue
         token_id = int(match.group(1))
-        if token_id == 0:
-            raise CollectionError(f"{path}: token ids start at 1; move the file away")
+        if token_id < start:
+            raise CollectionError(f"{path}: token ids start at {start}; move the file away")
         if token_id in found:
             msg = f"{path}: token {token_id} also has {found[token_id].name}; keep one of them"
             raise CollectionError(msg)
         found[token_id] = path
     ids = sorted(found)
-    if ids and ids[-1] != len(ids):
-        raise CollectionError(_gap_problem(metadata_dir, ids))
-    recorded = _recorded_tokens(metadata_dir.parent / COLLECTION_STATS)
+    if ids and ids[-1] != token_id_of(start, len(ids)):
+        raise CollectionError(_gap_problem(metadata_dir, ids, start))
+    recorded = _recorded_tokens(stats)
     if recorded is not None and len(ids) < recorded:
         # The last tokens gone leave no gap; the run's statistics still say how many it wrote.
         msg = (
-            f"{metadata_dir}: holds tokens 1..{len(ids)} but {COLLECTION_STATS} records "
+            f"{metadata_dir}: holds tokens {start}..{token_id_of(start, len(ids))} but "
+            f"{COLLECTION_STATS} records "
             f"{recorded}; restore the missing ones, or {RESUME} to write them again"
         )
         raise CollectionError(msg)
@@ -112,19 +117,30 @@ def token_files(metadata_dir: Path) -> list[tuple[int, Path]]:
 
 def _recorded_tokens(stats: Path) -> int | None:
     """The token count the run that published the collection recorded, if there is one."""
+    return _recorded_int(stats, "tokens")
+
+
+def start_id(stats: Path) -> int:
+    """The first token id the run that published the collection recorded in `stats`
+    (collection_stats.json), else 1."""
+    recorded = _recorded_int(stats, "start_id")
+    return 1 if recorded is None or recorded < 0 else recorded
+
+
+def _recorded_int(stats: Path, key: str) -> int | None:
     if not regular_file_at(stats, "statistics file"):
         return None
     document = read_json(stats, CollectionError)
-    count = document.get("tokens") if isinstance(document, dict) else None
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
+    value = document.get(key) if isinstance(document, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _gap_problem(metadata_dir: Path, ids: list[int]) -> str:
+def _gap_problem(metadata_dir: Path, ids: list[int], start: int) -> str:
     # Every tool numbers tokens by position somewhere (combined_metadata.json, provenance), so a
     # gap would silently shift every later token by one.
-    last, count = ids[-1], ids[-1] - len(ids)
+    last, count = ids[-1], ids[-1] - start + 1 - len(ids)
     shown: list[int] = []
-    expected = 1
+    expected = start
     for token_id in ids:
         shown += range(expected, min(token_id, expected + SHOWN_MISSING - len(shown)))
         expected = token_id + 1
@@ -134,7 +150,7 @@ def _gap_problem(metadata_dir: Path, ids: list[int]) -> str:
         listed = ", ".join(map(str, shown)) + (", …" if count > len(shown) else "")
         subject, files = f"{count} tokens are missing (no {{id}}.json for {listed})", "them"
     return (
-        f"{metadata_dir}: {subject}, but token ids must run 1..{last} ({last}.json is the "
+        f"{metadata_dir}: {subject}, but token ids must run {start}..{last} ({last}.json is the "
         f"highest) without gaps; restore {files}, or {RESUME} to write {files} again"
     )
 
@@ -154,15 +170,16 @@ def read_tokens(metadata_dir: Path) -> list[Token]:
     return tokens
 
 
-def read_combined(path: Path) -> list[Token]:
-    """Tokens of a combined_metadata.json; entries are in id order, so entry i is token i."""
+def read_combined(path: Path, start: int = 1) -> list[Token]:
+    """Tokens of a combined_metadata.json; entries are in id order, so entry i (1-based) is
+    token start + i - 1."""
     regular_file_at(path, "combined metadata file")
     document = read_json(path, CollectionError, MAX_COMBINED_BYTES)
     if not isinstance(document, list) or not document:
         msg = f"{path}: expected a non-empty JSON array of token metadata"
         raise CollectionError(msg)
     tokens = [
-        checked_token(index, entry, f"{path}: entry {index}")
+        checked_token(token_id_of(start, index), entry, f"{path}: entry {index}")
         for index, entry in enumerate(document, start=1)
     ]
     for token in tokens:
@@ -187,7 +204,7 @@ def _check_position(token: Token, path: Path) -> None:
 def read_collection(collection_dir: Path, combined_file: Path | None = None) -> list[Token]:
     """The tokens of `collection_dir`/metadata, or of `combined_file` when one is given."""
     if combined_file is not None:
-        return read_combined(combined_file)
+        return read_combined(combined_file, start_id(collection_dir / COLLECTION_STATS))
     return read_tokens(collection_dir / METADATA_DIR)
 
 

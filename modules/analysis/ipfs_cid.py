@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+from modules.analysis.chain_cid import chain_updates, write_updates
 from modules.analysis.collection_reader import Token, read_tokens, uri_extension
 from modules.analysis.combined_metadata import write_combined_metadata
 from modules.analysis.table_files import write_output
@@ -22,16 +23,19 @@ def check_cid(cid: str) -> str:
 
 
 def update_cid(metadata_dir: Path, cid: str) -> int:
-    """Rewrite every token file's URIs to ipfs://`cid`/{file name}, then combined_metadata.json;
-    returns how many token files changed. A bad CID or token file changes nothing."""
+    """Rewrite every token file's URIs to ipfs://`cid`/{file name}, then combined_metadata.json,
+    and the token files of every chain folder beside `metadata_dir`; returns how many token
+    files changed. A bad CID or token file changes nothing."""
     check_cid(cid)
     # Read and check every file before writing any, so a bad one leaves all unchanged.
     updates = [(token, with_cid(token, cid)) for token in read_tokens(metadata_dir)]
     changed = [(token, new) for token, new in updates if new != token.metadata]
+    chains = chain_updates(metadata_dir.parent, cid)
     for token, document in changed:
         write_output(token.path or metadata_dir / f"{token.token_id}.json", json_bytes(document))
     write_combined_metadata(metadata_dir)
-    return len(changed)
+    write_updates(chains)
+    return len(changed) + len(chains)
 
 
 def with_cid(token: Token, cid: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ with exit_on_stop_signals():
         DEFAULT_QUALITY,
         DEFAULT_RETRY_DELAY,
     )
+    from modules.load.chain_settings import CHAINS
     from modules.run.nft_generator import generate
     from modules.settings import (
         AnimatedFormat,
@@ -67,6 +68,12 @@ STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jp
     "--seed",
     type=click.IntRange(min=0),
     help="Seed for a reproducible collection [default: drawn and printed].",
+)
+@click.option(
+    "--start-id",
+    type=click.IntRange(min=0),
+    help="First token id: files and metadata are numbered from it [default: the config's "
+    "start_id, else 1].",
 )
 @click.option(
     "--workers",
@@ -181,6 +188,14 @@ STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jp
     help="Stop the run after this many consecutive token failures.",
 )
 @click.option(
+    "--chain",
+    "chains",
+    type=click.Choice(CHAINS),
+    multiple=True,
+    help="Metadata format to write (repeatable; default: the config's chains, else opensea): "
+    "opensea in metadata/, the others in erc1155/, solana/, tezos/ or cardano/.",
+)
+@click.option(
     "--preview",
     is_flag=True,
     help="After a complete run, write preview.png (contact sheet) and report.html to --output.",
@@ -201,6 +216,7 @@ def generate_command(
     traits: Path,
     output: Path,
     seed: int | None,
+    start_id: int | None,
     workers: int | None,
     fmt: str,
     animated_format: AnimatedFormat | None,
@@ -220,6 +236,7 @@ def generate_command(
     checkpoint_every: int,
     retry_delay: float,
     circuit_breaker_threshold: int,
+    chains: tuple[str, ...],
     preview: bool,
     enable_performance_stats: bool,
     log_level: str,
@@ -260,6 +277,8 @@ def generate_command(
             breaker_threshold=circuit_breaker_threshold,
             performance_stats=enable_performance_stats,
             preview=preview,
+            chains=tuple(dict.fromkeys(chains)),
+            start_id=start_id,
         )
         with tqdm(total=num_nfts, unit="token", disable=dry_run or None) as bar:
             report = generate(settings, on_progress=bar.update)

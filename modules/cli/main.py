@@ -12,6 +12,7 @@ with exit_on_stop_signals():
     from modules.cli.duplicates import duplicates_command
     from modules.cli.generate import generate_command
     from modules.cli.get_traits import get_traits_command
+    from modules.cli.pack import pack_command
     from modules.cli.preview import preview_command
     from modules.cli.provenance import provenance_command
     from modules.cli.rarity import rarity_command
@@ -31,6 +32,7 @@ COMMANDS = (
     similarity_command,
     combine_metadata_command,
     update_cid_command,
+    pack_command,
     provenance_command,
     preview_command,
 )

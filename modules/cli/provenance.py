@@ -1,4 +1,5 @@
-"""Write provenance.json: each image's SHA-256 in token order and the combined hash."""
+"""Write provenance.json: each image's SHA-256 in original order, the combined hash (BAYC) and,
+with --starting-index, the image each token id shows."""
 
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from modules.load.validation import read_json
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="0-based position where the concatenation of hashes starts (it wraps around).",
+    help="BAYC's startingIndex, drawn after the sale: token id t shows original image "
+    "(t - start_id + K) mod N. The provenance hash does not depend on it.",
 )
 @log_level_option
 @click.pass_context

@@ -19,7 +19,7 @@ from modules.settings import locate_inputs
 
 
 @click.command("reroll", cls=StopAwareCommand, context_settings=CONTEXT)
-@click.argument("token_id", metavar="ID", type=click.IntRange(min=1))
+@click.argument("token_id", metavar="ID", type=click.IntRange(min=0))
 @click.option(
     "--keep",
     metavar="LAYER,...",

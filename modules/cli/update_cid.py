@@ -1,5 +1,6 @@
 """Point every token's image and animation_url at ipfs://CID/{file}, then rebuild
-combined_metadata.json. A malformed CID changes nothing."""
+combined_metadata.json, and every chain folder's URIs beside it. A malformed CID changes
+nothing."""
 
 from pathlib import Path
 
@@ -29,8 +30,8 @@ def update_cid_command(ctx: click.Context, cid: str, metadata_dir: Path, log_lev
         with OutputLock(metadata_dir.parent, "update-cid"):  # never beside a running writer
             changed = update_cid(metadata_dir, cid)
         click.echo(
-            f"Updated {changed} token file(s) in {metadata_dir} to ipfs://{cid}/…; "
-            "rebuilt combined_metadata.json"
+            f"Updated {changed} token file(s) in {metadata_dir} and its chain folders to "
+            f"ipfs://{cid}/…; rebuilt combined_metadata.json"
         )
         return 0
 

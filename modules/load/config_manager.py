@@ -10,6 +10,8 @@ from typing import Any
 
 from modules.constants import DEFAULT_NAME_TEMPLATE, DEFAULT_TRAITS, MAX_RARITY
 from modules.errors import ConfigError, TraitFileError
+from modules.load.attribute_display import display_problems
+from modules.load.chain_settings import chain_settings
 from modules.load.config_checks import base_uri, document_problems, layer_folder_name
 from modules.load.identical_art import identical_art_problems, identical_groups
 from modules.load.layer_files import LayerFolder, layer_options, listing
@@ -43,6 +45,7 @@ class ConfigManager:
     config_path: Path
     ruler_path: Path | None
     traits_dir: Path | None = None
+    start_id: int | None = None  # --start-id, else the config's start_id, else 1
 
     @cached_property
     def spec(self) -> CollectionSpec:
@@ -60,6 +63,8 @@ class ConfigManager:
     def load_with_warnings(self) -> tuple[CollectionSpec, list[str]]:
         """The spec and the trait-file warnings (see trait_images.info_warnings)."""
         config = read_json(self.config_path)
+        if self.start_id is not None:
+            config["start_id"] = self.start_id
         ruler = read_json(self.ruler_path) if self.ruler_path else EMPTY_RULER
         label, ruler_label = self.config_path.name, self._ruler_label()
         problems = schema_problems(config, "config.schema.json", label)
@@ -73,13 +78,15 @@ class ConfigManager:
         problems += reference_problems + layer_set_problems(config, label)
         ones, one_problems = self._one_of_ones(config, label)
         problems += one_problems
+        chains, chain_problems = chain_settings(config, label, self.config_path.parent)
+        problems += chain_problems + display_problems(layers, label)
         rules: tuple[Rule, ...] = ()
         if not reference_problems:  # rules refer to layers by position: needs a full order
             rules, rule_problems = resolve_rules(ruler, layers, ruler_label)
             problems += rule_problems
         if problems:
             raise ConfigError(*problems)
-        spec = _spec(config, layers, rules, traits)
+        spec = replace(_spec(config, layers, rules, traits), chains=chains)
         return _with_sets_and_one_of_ones(spec, config, ones), warnings
 
     def _one_of_ones(
@@ -210,13 +217,22 @@ def _layer(document: dict[str, Any], name: str, options: tuple[TraitOption, ...]
         display_name=document.get("display_name"),
         none_value=document.get("none_value"),
         absent_count=document.get("absent_count"),
+        display_type=document.get("display_type"),
+        max_value=document.get("max_value"),
     )
 
 
 def _counted(option: TraitOption, entry: dict[str, Any]) -> TraitOption:
     """The option with its count, max_count and tags from its config entry."""
     tags = tuple(sorted(entry.get("tags", {}).items()))
-    return replace(option, count=entry.get("count"), max_count=entry.get("max_count"), tags=tags)
+    return replace(
+        option,
+        count=entry.get("count"),
+        max_count=entry.get("max_count"),
+        tags=tags,
+        display_type=entry.get("display_type"),
+        max_value=entry.get("max_value"),
+    )
 
 
 def _with_sets_and_one_of_ones(
@@ -252,11 +268,16 @@ def _spec(
             external_url=meta.get("external_url"),
             base_uri=base_uri(config),
             extra=meta.get("extra", {}),
+            extra_attributes=tuple(meta.get("extra_attributes", ())),
+            animation_url=meta.get("animation_url", False),
+            background_color=meta.get("background_color"),
         ),
         traits_dir=traits,
         background=None if background is None else Background(**background),
         allow_identical_art=config.get("allow_identical_art", False),
         min_trait_difference=config.get("min_trait_difference", 1),
+        start_id=config.get("start_id", 1),
+        image_hash=config.get("image_hash", False),
     )
 
 

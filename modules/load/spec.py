@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from modules.constants import MAX_RARITY
+from modules.load.chain_settings import ChainSettings
 
 ABSENT = -1  # the "value" of an optional layer left out of a token, in combos and rules
 
@@ -57,6 +58,8 @@ class TraitOption:
     count: int | None = None  # exactly this many tokens carry the option
     max_count: int | None = None  # at most this many tokens carry it
     tags: tuple[tuple[str, str], ...] = ()  # sorted (category, value) pairs, for group rules
+    display_type: str | None = None  # OpenSea numeric trait ("number", "boost_number", …)
+    max_value: float | None = None
 
     @property
     def file(self) -> Path:
@@ -83,6 +86,8 @@ class Layer:
     display_name: str | None = None
     none_value: str | None = None  # the value metadata shows when the layer is absent
     absent_count: int | None = None  # exactly this many tokens lack the layer
+    display_type: str | None = None  # its options' values are numbers shown this way
+    max_value: float | None = None
 
     @property
     def optional(self) -> bool:
@@ -125,6 +130,9 @@ class MetadataSettings:
     external_url: str | None
     base_uri: str  # image URIs are base_uri + file name
     extra: dict[str, Any] = field(default_factory=dict)  # merged into every token
+    extra_attributes: tuple[dict[str, Any], ...] = ()  # appended to every token's attributes
+    animation_url: bool = False  # animated tokens name their animation in animation_url
+    background_color: str | None = None  # every token's, unless a generated background's
 
 
 @dataclass(frozen=True)
@@ -171,3 +179,6 @@ class CollectionSpec:
     shuffle_layer_sets: bool = False  # ids take their set in a seeded order
     one_of_ones: tuple[OneOfOne, ...] = ()  # in file-number order
     one_of_ones_in_stats: bool = False  # count their traits in the per-trait statistics
+    chains: ChainSettings = field(default_factory=ChainSettings)  # exported formats
+    start_id: int = 1  # the first public token id (plan indices stay 1..N): token_id()
+    image_hash: bool = False  # each token's metadata has its image's Keccak-256 (imageHash)

@@ -16,6 +16,7 @@ from typing import Any
 from modules.atomic_io import atomic_write_json
 from modules.digests import json_sha256
 from modules.errors import CheckpointError, CheckpointMismatchError, GenecatorError
+from modules.load.chain_settings import DEFAULT_CHAINS, chosen_chains
 from modules.load.spec import ABSENT, CollectionSpec, Rule, TraitOption
 from modules.load.validation import file_kind, read_json
 from modules.plan.reroll import RerollEntry
@@ -59,6 +60,7 @@ INPUT_NAMES = {
     "animation": "--gif-dither / --gif-duration / --gif-loop",
     "attempts": "--max-attempts / --max-trait-attempts",
     "planner": "Genecator's planner version",
+    "chains": "--chain / chains",
 }
 
 
@@ -96,12 +98,18 @@ def fingerprint(spec: CollectionSpec, settings: GenerationSettings, seed: int) -
         ),
         "attempts": f"{settings.max_attempts}/{settings.max_trait_attempts}",
         "planner": PLANNER_VERSION,
-    }
+    } | _chains_entry(spec, settings)
+
+
+def _chains_entry(spec: CollectionSpec, settings: GenerationSettings) -> dict[str, str]:
+    """The chosen chains, only when not the default (so older collections still resume)."""
+    chains = chosen_chains(settings.chains, spec.chains)
+    return {} if chains == DEFAULT_CHAINS else {"chains": ",".join(chains)}
 
 
 def check_fingerprint(saved: dict[str, str], current: dict[str, str], output_dir: Path) -> None:
     """Refuse to resume when any input differs, naming what changed and how to start over."""
-    differs = {key for key in INPUT_NAMES if saved.get(key) != current[key]}
+    differs = {key for key in INPUT_NAMES if saved.get(key) != current.get(key)}
     # These count or not depending on the formats, so a format change alone changes them too.
     if "format" in differs:
         differs -= {"quality", "webp_lossless", "animated_format", "png_compression"}
@@ -435,6 +443,8 @@ def _spec_document(spec: CollectionSpec) -> dict[str, Any]:
         document["background_lightness"] = spec.background.lightness
     if spec.min_trait_difference > 1:
         document["min_trait_difference"] = spec.min_trait_difference
+    if spec.start_id != 1:  # names every file; only then, so older collections still resume
+        document["start_id"] = spec.start_id
     if spec.layer_sets:
         sets: list[Any] = [[list(s.order), s.up_to] for s in spec.layer_sets]
         document["layer_sets"] = sets + ([True] if spec.shuffle_layer_sets else [])

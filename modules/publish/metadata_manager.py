@@ -17,9 +17,11 @@ from modules.constants import (
     ABSENT_LABEL,
     COLLECTION_STATS,
     COMBINED_METADATA,
+    IMAGE_DIR,
     MAX_RARITY,
     RARITY_REPORT,
 )
+from modules.load.attribute_display import attribute
 from modules.load.spec import CollectionSpec, Layer
 from modules.plan.backgrounds import background_colour, hex_colour
 from modules.plan.distribution import Cell
@@ -28,6 +30,9 @@ from modules.plan.one_of_ones import attribute_combo, marker_index
 from modules.plan.selection import ABSENT, Combo
 from modules.publish.csv_files import csv_bytes
 from modules.publish.one_of_one_metadata import one_of_one_document
+from modules.publish.opensea_extras import with_extras
+from modules.publish.token_ids import token_id
+from modules.render.image_hash import file_keccak256, with_image_hash
 from modules.settings import EncodeOptions
 
 
@@ -72,34 +77,44 @@ class MetadataManager:
             for layer, value in zip(self.spec.layers, combo, strict=True)
         )
 
-    def image_file(self, token_id: int, combo: Combo) -> str:
-        """The token's image file name: still and animated tokens have their own format."""
-        return f"{token_id}.{self.options.extension(self.is_animated(combo))}"
+    def public_id(self, index: int) -> int:
+        """The public token id of plan index `index` (1..N): what names its files."""
+        return token_id(self.spec.start_id, index)
 
-    def token_metadata(self, token_id: int, combo: Combo, seed: int) -> dict[str, Any]:
-        """OpenSea metadata: the config's extra fields, then name, description, image URI
-        and attributes in trait order (`seed` picks a generated background's colour)."""
+    def image_file(self, index: int, combo: Combo) -> str:
+        """The token's image file name: still and animated tokens have their own format."""
+        return f"{self.public_id(index)}.{self.options.extension(self.is_animated(combo))}"
+
+    def metadata_file(self, index: int) -> str:
+        """The token's metadata file name in metadata/."""
+        return f"{self.public_id(index)}.json"
+
+    def token_metadata(self, index: int, combo: Combo, seed: int) -> dict[str, Any]:
+        """OpenSea metadata of plan index `index`: the config's extra fields, then name,
+        description, image URI and attributes in trait order (`seed` picks a generated
+        background's colour, by index, so the image does not depend on the start id)."""
         settings = self.spec.metadata
-        image = settings.base_uri + self.image_file(token_id, combo)
+        public = self.public_id(index)
+        image = settings.base_uri + self.image_file(index, combo)
         one = marker_index(combo)
         if one is not None:
-            return one_of_one_document(settings, self.spec.one_of_ones[one], token_id, image)
-        name = self.layout.name_prefix(self.spec, token_id) or settings.name
+            return one_of_one_document(settings, self.spec.one_of_ones[one], public, image)
+        name = self.layout.name_prefix(self.spec, index) or settings.name
         document: dict[str, Any] = {
             **settings.extra,
-            "name": settings.name_template.format(name=name, id=token_id),
+            "name": settings.name_template.format(name=name, id=public),
             "description": settings.description,
             "image": image,
-            "attributes": self.attributes(combo, self.layout.order(self.spec, token_id)),
+            "attributes": self.attributes(combo, self.layout.order(self.spec, index)),
         }
         if settings.external_url:
-            document["external_url"] = settings.external_url.format(id=token_id)
+            document["external_url"] = settings.external_url.format(id=public)
         background = self.spec.background
         if background is not None and background.in_metadata:
-            document["background_color"] = hex_colour(background_colour(background, seed, token_id))
-        return document
+            document["background_color"] = hex_colour(background_colour(background, seed, index))
+        return with_extras(document, settings, self.is_animated(combo))
 
-    def attributes(self, combo: Combo, order: Sequence[int] | None = None) -> list[dict[str, str]]:
+    def attributes(self, combo: Combo, order: Sequence[int] | None = None) -> list[dict[str, Any]]:
         """trait_type and value of each layer in trait order (or the layers `order` lists, a
         layer set's); an absent layer is left out, or shown as its none_value."""
         attributes = []
@@ -107,7 +122,7 @@ class MetadataManager:
         order = range(len(layers)) if order is None else order
         for layer, value in ((layers[i], combo[i]) for i in order):
             if value != ABSENT:
-                attributes.append({"trait_type": layer.label, "value": layer.options[value].label})
+                attributes.append(attribute(layer, layer.options[value]))
             elif layer.none_value is not None:
                 attributes.append({"trait_type": layer.label, "value": layer.none_value})
         return attributes
@@ -160,6 +175,16 @@ class MetadataManager:
             counted += [attribute_combo(spec.layers, one)[0] for one in ones]
         return counted, in_sets
 
+    def published_metadata(
+        self, index: int, combo: Combo, seed: int, image_dir: Path
+    ) -> dict[str, Any]:
+        """The token's metadata as its file holds it: with image_hash, the Keccak-256 of its
+        image in `image_dir` (read again, as only the worker that wrote it had the bytes)."""
+        document = self.token_metadata(index, combo, seed)
+        if not self.spec.image_hash:
+            return document
+        return with_image_hash(document, file_keccak256(image_dir / self.image_file(index, combo)))
+
     def write_collection_files(
         self,
         output_dir: Path,
@@ -169,12 +194,18 @@ class MetadataManager:
         seed: int,
     ) -> None:
         """combined_metadata.json (id order), collection_stats.json and rarity_report.csv."""
-        documents = (self.token_metadata(i, combo, seed) for i, combo in enumerate(combos, start=1))
+        image_dir = output_dir / IMAGE_DIR
+        documents = (
+            self.published_metadata(i, combo, seed, image_dir)
+            for i, combo in enumerate(combos, start=1)
+        )
         atomic_write(metadata_dir / COMBINED_METADATA, lambda f: write_json_array(f, documents))
         rows = self.share_rows(combos)
         traits: dict[str, dict[str, int]] = {}
         for row in rows:
             traits.setdefault(row.trait_type, {})[row.value] = row.count
+        if self.spec.start_id != 1:  # only then: other collections' files stay as they were
+            stats = {**stats, "start_id": self.spec.start_id}
         atomic_write_json(output_dir / COLLECTION_STATS, {**stats, "traits": traits})
         atomic_write_bytes(output_dir / RARITY_REPORT, rarity_csv(rows))
 

@@ -34,8 +34,8 @@ from modules.settings import GenerationSettings
 logger = logging.getLogger(__name__)
 
 # Token files as Genecator names them: the id in plain decimal, one of its image formats.
-IMAGE_FILE = re.compile(r"([1-9][0-9]*)\.(?:png|jpg|webp|gif)")
-METADATA_FILE = re.compile(r"([1-9][0-9]*)\.json")
+IMAGE_FILE = re.compile(r"(0|[1-9][0-9]*)\.(?:png|jpg|webp|gif)")
+METADATA_FILE = re.compile(r"(0|[1-9][0-9]*)\.json")
 OUTPUT_FILES = (
     COLLECTION_STATS,
     RARITY_REPORT,
@@ -48,12 +48,13 @@ OUTPUT_FILES = (
 MAX_LISTED = 10
 
 
-def prepare_output(settings: GenerationSettings) -> tuple[Path, Path]:
+def prepare_output(settings: GenerationSettings, start_id: int = 1) -> tuple[Path, Path]:
     """Create output/image and output/metadata, proven writable; refuse an existing collection
-    unless resuming or `force` (which removes it), and remove stale temp files."""
+    unless resuming or `force` (which removes it), and remove stale temp files; token ids
+    start at `start_id`."""
     output_dir = settings.output_dir
     image_dir, metadata_dir = output_dir / IMAGE_DIR, output_dir / METADATA_DIR
-    existing = [] if settings.resume else _own_files(output_dir, settings.num_tokens)
+    existing = [] if settings.resume else _own_files(output_dir, settings.num_tokens, start_id)
     if existing and not settings.force:
         msg = (
             f"{output_dir}: already holds a collection ({len(existing)} files); pass --resume "
@@ -73,21 +74,23 @@ def prepare_output(settings: GenerationSettings) -> tuple[Path, Path]:
     return image_dir, metadata_dir
 
 
-def _own_files(output_dir: Path, tokens: int) -> list[Path]:
-    """The files a run of `tokens` tokens replaces: the collection and checkpoint files, and
-    token files of ids up to `tokens` or the count the checkpoint planned, if more."""
-    return collection_files(output_dir, max(tokens, _recorded_tokens(output_dir)))
+def _own_files(output_dir: Path, tokens: int, start_id: int) -> list[Path]:
+    """The files a run of `tokens` tokens from id `start_id` replaces: the collection and
+    checkpoint files, and token files of that many ids (or the count the checkpoint planned,
+    if more) from `start_id`."""
+    count = max(tokens, _recorded_tokens(output_dir))
+    return collection_files(output_dir, range(start_id, start_id + count))
 
 
-def collection_files(output_dir: Path, tokens: int | None = None) -> list[Path]:
+def collection_files(output_dir: Path, ids: range | None = None) -> list[Path]:
     """Genecator's collection and checkpoint files in `output_dir`, and its token files of
-    ids up to `tokens` (of any id when None)."""
+    the ids `ids` (of any id when None)."""
     files = [output_dir / name for name in OUTPUT_FILES]
     files.append(output_dir / METADATA_DIR / COMBINED_METADATA)
     for folder, pattern in ((IMAGE_DIR, IMAGE_FILE), (METADATA_DIR, METADATA_FILE)):
         for path in _entries(output_dir / folder):
             match = pattern.fullmatch(path.name)
-            if match and (tokens is None or int(match[1]) <= tokens):
+            if match and (ids is None or int(match[1]) in ids):
                 files.append(path)
     files += [path for path in _entries(output_dir / LEDGER_DIR) if CHUNK_NAME.fullmatch(path.name)]
     return sorted(path for path in files if path.is_file())

@@ -1,5 +1,5 @@
-"""provenance.json: every image's SHA-256 in token order and the combined provenance hash
-(BAYC style: SHA-256 of the per-image hex digests concatenated in order)."""
+"""provenance.json, as BAYC does it: every image's SHA-256 in original (generation) order, the
+provenance hash over them, a starting index and the token id -> original image mapping."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,31 +10,62 @@ from modules.constants import PROVENANCE
 from modules.digests import sha256_hex
 from modules.errors import CollectionError
 
+# The text a collection without a starting index has always recorded (kept, so its file stays
+# byte for byte what earlier versions wrote; with index 0 the mapping is the identity).
+IDENTITY_ALGORITHM = (
+    "sha256 of the images' hex SHA-256 digests concatenated in token order, "
+    "starting at starting_index (0-based) and wrapping around"
+)
+SHIFTED_ALGORITHM = (
+    "sha256 of the images' hex SHA-256 digests concatenated in original order (the order "
+    "they were generated in, independent of starting_index); token id t shows original image "
+    "(t - start_id + starting_index) mod token_count, as BAYC's (tokenId + startingIndex) % N"
+)
 
-def combined_hash(digests: Sequence[str], starting_index: int = 0) -> str:
-    """SHA-256 of the hex digests concatenated from `starting_index`, wrapping around."""
-    ordered = [*digests[starting_index:], *digests[:starting_index]]
-    return sha256_hex("".join(ordered).encode("ascii"))
+
+def combined_hash(digests: Sequence[str]) -> str:
+    """BAYC's provenance hash: SHA-256 of the hex digests concatenated in original order."""
+    return sha256_hex("".join(digests).encode("ascii"))
+
+
+def original_index(position: int, starting_index: int, count: int) -> int:
+    """The original image (0-based) the token at 0-based `position` shows after the reveal."""
+    return (position + starting_index) % count
 
 
 def provenance_document(
-    images: Sequence[tuple[int, str, str]], starting_index: int = 0
+    images: Sequence[tuple[int, str, str]], starting_index: int = 0, start_id: int = 1
 ) -> dict[str, Any]:
-    """The document for (token id, image file, SHA-256) in token order."""
+    """The document for (token id, image file, SHA-256) in original order, ids from
+    `start_id`; with a `starting_index`, each token id's entry names the image it shows."""
     if not 0 <= starting_index < len(images):
         msg = f"--starting-index {starting_index}: must be between 0 and {len(images) - 1}"
         raise CollectionError(msg)
-    return {
-        "algorithm": "sha256 of the images' hex SHA-256 digests concatenated in token order, "
-        "starting at starting_index (0-based) and wrapping around",
-        "provenance_hash": combined_hash([digest for _, _, digest in images], starting_index),
+    document: dict[str, Any] = {
+        "algorithm": SHIFTED_ALGORITHM if starting_index else IDENTITY_ALGORITHM,
+        "provenance_hash": combined_hash([digest for _, _, digest in images]),
         "starting_index": starting_index,
         "token_count": len(images),
-        "images": [
-            {"token_id": token_id, "image": image, "sha256": digest}
-            for token_id, image, digest in images
-        ],
+        "images": _token_entries(images, starting_index),
     }
+    if start_id != 1:  # only then: other collections' files stay as they were
+        document["start_id"] = start_id
+    return document
+
+
+def _token_entries(
+    images: Sequence[tuple[int, str, str]], starting_index: int
+) -> list[dict[str, Any]]:
+    if not starting_index:
+        return [{"token_id": i, "image": image, "sha256": digest} for i, image, digest in images]
+    entries = []
+    for position, (token_id, _, _) in enumerate(images):
+        original = original_index(position, starting_index, len(images))
+        _, image, digest = images[original]
+        entries.append(
+            {"token_id": token_id, "original_index": original, "image": image, "sha256": digest}
+        )
+    return entries
 
 
 def write_provenance_document(output_dir: Path, document: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from modules.digests import file_sha256
 from modules.errors import OutputError
 from modules.publish.checkpoint import regular_file_size
 from modules.render.animation import MAX_OUTPUT_FRAMES
+from modules.render.image_hash import file_keccak256, with_image_hash
 
 # Per frame of w x h pixels, 8 bytes a pixel is above every encoder's worst case: deflate
 # adds about 0.1 % to PNG's 4 raw bytes (4.01 measured on noise), lossless WebP of noise is
@@ -32,25 +33,29 @@ class Verification:
 
 
 def verify_tokens(
-    expected: Iterable[tuple[int, str, dict[str, Any]]],
+    expected: Iterable[tuple[int, str, str, dict[str, Any]]],
     hashes: dict[int, str],
     image_dir: Path,
     metadata_dir: Path,
     image_size: tuple[int, int],
+    image_hash: bool = False,
 ) -> Verification:
-    """Check planned tokens (id, image file name, metadata). An image is complete only when it
-    matches the hash recorded when it was written: one no hash vouches for (written after the
-    last checkpoint, or copied there) is rendered again, which costs at most a checkpoint's
-    worth of tokens. Its metadata file must then hold exactly the expected document, else only
-    that is rewritten (so changed metadata settings or a new CID never cost a re-render)."""
+    """Check planned tokens (plan index, image and metadata file names, metadata). An image is
+    complete only when it matches the hash recorded when it was written: one no hash vouches
+    for (written after the last checkpoint, or copied there) is rendered again, which costs at
+    most a checkpoint's worth of tokens. Its metadata file must then hold exactly the expected
+    document, else only that is rewritten (so changed metadata settings or a new CID never cost
+    a re-render). With `image_hash`, the expected metadata has the image's Keccak-256."""
     found = Verification()
-    for token_id, image_file, metadata in expected:
+    for token_id, image_file, metadata_file, metadata in expected:
         digest = _image_digest(image_dir / image_file, hashes.get(token_id), image_size)
         if digest is None:
             found.todo.append(token_id)
             continue
         found.hashes[token_id] = digest
-        if not _holds(metadata_dir / f"{token_id}.json", json_bytes(metadata)):
+        if image_hash:
+            metadata = with_image_hash(metadata, _keccak(image_dir / image_file))
+        if not _holds(metadata_dir / metadata_file, json_bytes(metadata)):
             found.stale_metadata.append(token_id)
     return found
 
@@ -84,6 +89,13 @@ def _image_digest(path: Path, recorded: str | None, image_size: tuple[int, int])
     except OSError as exc:
         raise _unreadable(path, exc) from None
     return digest if digest == recorded else None
+
+
+def _keccak(path: Path) -> str:
+    try:
+        return file_keccak256(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _unreadable(path: Path, exc: OSError) -> OutputError:

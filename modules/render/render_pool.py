@@ -17,6 +17,7 @@ from modules.atomic_io import atomic_write_bytes, atomic_write_json
 from modules.digests import sha256_hex
 from modules.errors import GenecatorError, RenderWorkerLost, TraitChangedError
 from modules.render.allocator import keep_freed_buffers
+from modules.render.image_hash import keccak256_hex, with_image_hash
 from modules.render.image_processor import RGB, Effect, ImageProcessor
 from modules.resource_manager import FATAL_ERRNOS, ResourceManager
 from modules.settings import GenerationSettings
@@ -48,10 +49,12 @@ class RenderJob:
     token_id: int
     layer_files: tuple[Path, ...]
     image_file: str
+    metadata_file: str
     metadata: dict[str, Any]
     effects: tuple[Effect | None, ...] = ()
     background: RGB | None = None
     layer_digests: tuple[str, ...] = ()  # SHA-256 of each layer file as the run checked it
+    image_hash: bool = False  # add the image's Keccak-256 to the metadata (imageHash)
 
 
 class TokenFailure(NamedTuple):
@@ -115,8 +118,11 @@ def render_token(
         # Not synced one by one: the parent syncs them all before it records their hashes
         # (HashLedger.flush), and resume re-checks every token it has no record of.
         resources.call(atomic_write_bytes, settings.run.image_dir / job.image_file, data, False)
-        metadata_path = settings.run.metadata_dir / f"{job.token_id}.json"
-        resources.call(atomic_write_json, metadata_path, job.metadata, False)
+        metadata_path = settings.run.metadata_dir / job.metadata_file
+        metadata = job.metadata
+        if job.image_hash:
+            metadata = with_image_hash(metadata, keccak256_hex(data))
+        resources.call(atomic_write_json, metadata_path, metadata, False)
         identity = token_identity(settings.run.image_dir / job.image_file, metadata_path)
         processor.stage_seconds["write"] += time.perf_counter() - started
         digest = sha256_hex(data)

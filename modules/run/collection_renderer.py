@@ -124,7 +124,8 @@ class CollectionRenderer:
         settings = self.render_settings.run
         image = settings.image_dir / self.metadata.image_file(token_id, combo)
         try:
-            return token_identity(image, settings.metadata_dir / f"{token_id}.json")
+            metadata_file = settings.metadata_dir / self.metadata.metadata_file(token_id)
+            return token_identity(image, metadata_file)
         except FileNotFoundError:
             return None  # removed: verification says what is missing
 
@@ -139,6 +140,7 @@ class CollectionRenderer:
                 (
                     i,
                     metadata.image_file(i, combos[i - 1]),
+                    metadata.metadata_file(i),
                     metadata.token_metadata(i, combos[i - 1], self.seed),
                 )
                 for i in ids
@@ -147,10 +149,12 @@ class CollectionRenderer:
             settings.image_dir,
             settings.metadata_dir,
             self.render_settings.image_size,
+            metadata.spec.image_hash,
         )
         for token_id in found.stale_metadata:
-            path = settings.metadata_dir / f"{token_id}.json"
-            document = metadata.token_metadata(token_id, combos[token_id - 1], self.seed)
+            path = settings.metadata_dir / metadata.metadata_file(token_id)
+            combo = combos[token_id - 1]
+            document = metadata.published_metadata(token_id, combo, self.seed, settings.image_dir)
             self._write(atomic_write_json, path, document)
         self.report.metadata_rewritten += len(found.stale_metadata)
         return found.hashes
@@ -229,10 +233,12 @@ class CollectionRenderer:
                 token_id,
                 tuple(part.file for part in parts),
                 self.metadata.image_file(token_id, combo),
+                self.metadata.metadata_file(token_id),
                 self.metadata.token_metadata(token_id, combo, self.seed),
                 effects if any(effects) else (),
                 None if colour is None else background_colour(colour, self.seed, token_id),
                 tuple(part.digest for part in parts),
+                metadata.spec.image_hash,
             )
 
     def _write(self, action: Callable[..., None], *args: object) -> None:

@@ -5,17 +5,22 @@ the preview when asked, and logs the run."""
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from modules.analysis.preview import write_preview
 from modules.constants import DEFAULT_IPFS_CID
 from modules.dependency_container import Container, build_container
 from modules.digests import json_sha256
+from modules.load.chain_settings import chosen_chains
 from modules.load.config_manager import changed_trait_files
+from modules.load.spec import CollectionSpec
 from modules.plan.distribution import drifted_layers
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger, write_plan_state
 from modules.publish.duplicate_images import identical_tokens
+from modules.publish.exporters.chain_files import check_chains, write_chain_files
+from modules.publish.exporters.token import chain_tokens
 from modules.publish.metadata_manager import MetadataManager, share_cells
 from modules.publish.output_folder import check_output_location, checked_write, prepare_output
 from modules.publish.output_lock import OutputLock
@@ -84,6 +89,7 @@ class NFTGenerator:
         report = Report(self.settings.num_tokens, planned.seed, planned.capacity, planned.redraws)
         shares = self._metadata(planned).share_rows(planned.combos)
         report.drift = drifted_layers(share_cells(shares))
+        report.start_id = planned.spec.start_id
         report.one_of_ones = len(planned.layout.one_of_ones)
         return report
 
@@ -113,12 +119,16 @@ class NFTGenerator:
                 "ipfs_cid (or base_uri) in the config and --resume, or run genecator update-cid",
                 DEFAULT_IPFS_CID,
             )
-        prepare_output(settings)
+        check_chains(self._chains_of(planned.spec), planned.spec.chains, settings.config_path.name)
+        prepare_output(settings, planned.spec.start_id)
         self._write(write_plan_state, settings.output_dir, planned.state)
         renderer = self._renderer(planned, report, on_progress)
         self._write(reserve_run, settings.output_dir, started_at)  # a full disk still logs
         renderer.run(planned.combos)
-        report.identical_images = identical_tokens(renderer.hashes)
+        public = renderer.metadata.public_id
+        report.identical_images = [
+            [public(i) for i in group] for group in identical_tokens(renderer.hashes)
+        ]
         report.identical_allowed = planned.spec.allow_identical_art
         if settings.performance_stats:  # opt-in: these figures differ from run to run
             report.performance = report.statistics(self.services.circuit_breaker.status())
@@ -178,9 +188,17 @@ class NFTGenerator:
             report.seed,
         )
         images = [
-            (i, metadata.image_file(i, combo), hashes[i]) for i, combo in enumerate(combos, 1)
+            (metadata.public_id(i), metadata.image_file(i, combo), hashes[i])
+            for i, combo in enumerate(combos, 1)
         ]
-        self._write(write_provenance_document, output, provenance_document(images))
+        document = provenance_document(images, start_id=metadata.spec.start_id)
+        self._write(write_provenance_document, output, document)
+        chains = self._chains_of(metadata.spec)
+        tokens = partial(chain_tokens, metadata, combos, report.seed)
+        self._write(write_chain_files, chains, metadata.spec, tokens, output)
+
+    def _chains_of(self, spec: CollectionSpec) -> tuple[str, ...]:
+        return chosen_chains(self.settings.chains, spec.chains)
 
     def _stats(self, report: Report) -> dict[str, Any]:
         stats: dict[str, Any] = {

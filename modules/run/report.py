@@ -8,6 +8,7 @@ from typing import Any
 
 from modules.plan.capacity import Capacity
 from modules.plan.distribution import LayerDrift, drift_lines
+from modules.publish import token_ids
 from modules.publish.duplicate_images import identical_token_lines
 from modules.publish.metadata_manager import ShareRow
 from modules.render.render_pool import TokenFailure
@@ -49,6 +50,7 @@ class Report:
     identical_images: list[list[int]] = field(default_factory=list)  # token ids, by group
     identical_allowed: bool = False  # the config says identical-looking art is intended
     one_of_ones: int = 0  # tokens that are hand-made 1-of-1s, not drawn
+    start_id: int = 1  # the first public token id: `failed` is keyed by plan index (1..N)
 
     def record(self, token_id: int, failure: TokenFailure | None) -> None:
         if failure is None:
@@ -149,8 +151,9 @@ class Report:
             f"{self.seconds:.1f} s ({rate:.1f} tokens/s); layer cache hit rate {hit_rate:.1f} %; "
             f"seed {self.seed}"
         ]
-        for token_id, failure in sorted(self.failed.items())[:MAX_LISTED_FAILURES]:
-            lines.append(f"Token {token_id} failed: {failure.message}")
+        for index, failure in sorted(self.failed.items())[:MAX_LISTED_FAILURES]:
+            public = token_ids.token_id(self.start_id, index)
+            lines.append(f"Token {public} failed: {failure.message}")
         if len(self.failed) > MAX_LISTED_FAILURES:
             lines.append(f"... and {len(self.failed) - MAX_LISTED_FAILURES} more failed tokens")
         return lines

@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from modules.constants import HTML_REPORT, IMAGE_DIR, PREVIEW_IMAGE
+from modules.analysis.collection_reader import start_id
+from modules.constants import COLLECTION_STATS, HTML_REPORT, IMAGE_DIR, PREVIEW_IMAGE
 from modules.dependency_container import Container, build_container
 from modules.errors import CollectionError
 from modules.load.spec import Layer
 from modules.plan.layout import layout_models
 from modules.plan.reroll import kept_layers, reroll_count
 from modules.plan.selection import ABSENT, Combo, model_from_spec
+from modules.publish import token_ids
 from modules.publish.checkpoint import TRACKER_STATE, HashLedger, PlanState, read_plan_state
 from modules.publish.metadata_manager import absence_label
 from modules.publish.output_folder import check_output_location, checked_write
@@ -64,32 +66,35 @@ def reroll(request: RerollRequest, on_progress: ProgressCallback | None = None) 
         raise CollectionError(f"{output}: no such folder; pass the collection's folder with -o")
     with OutputLock(output, f"reroll token {token_id}"):
         started = utc_now()
-        generator = _generator(request)
+        start = start_id(output / COLLECTION_STATS)
+        index = token_ids.token_index(start, token_id)  # the plan counts tokens 1..N
+        generator = _generator(request, start, index)
         planned = generator.plan()  # refuses changed inputs, as --resume does
-        _check_complete(output, len(planned.combos))
+        _check_complete(output, len(planned.combos), start)
         keep = kept_layers(planned.spec.layers, request.keep)
-        count = reroll_count(planned.state.rerolls, token_id)
-        rerolled = _rerolled(planned, generator.services, token_id, keep, count)
-        old, new = planned.combos[token_id - 1], rerolled.combos[token_id - 1]
-        _forget_token(generator.services, planned, output, token_id, (old, new))
+        count = reroll_count(planned.state.rerolls, index)
+        rerolled = _rerolled(planned, generator.services, index, keep, count)
+        old, new = planned.combos[index - 1], rerolled.combos[index - 1]
+        _forget_token(generator.services, planned, output, index, (old, new))
         note = {"reroll": {"token_id": token_id, "keep": list(keep), "count": count}}
         report = generator.write_plan(rerolled, on_progress or (lambda _: None), started, note)
     return RerollResult(token_id, keep, count, _changes(planned.spec.layers, old, new), report)
 
 
-def _generator(request: RerollRequest) -> NFTGenerator:
-    """A generator with the settings the collection was made with and its inputs loaded."""
+def _generator(request: RerollRequest, start: int, index: int) -> NFTGenerator:
+    """A generator with the settings the collection was made with (ids from `start`) and its
+    inputs loaded; `index` is the token's plan index."""
     output = request.output_dir
-    state = _saved_state(output, request.token_id)
+    state = _saved_state(output, start, index)
     inputs = (request.config_path, request.ruler_path, request.traits_dir)
     preview = any((output / name).is_file() for name in (PREVIEW_IMAGE, HTML_REPORT))
-    settings = saved_settings(state, inputs, output, preview)
+    settings = replace(saved_settings(state, inputs, output, preview), start_id=start)
     services = build_container(settings)
     check_output_location(output, services.config_manager.spec.traits_dir)
     return NFTGenerator(services, settings)
 
 
-def _saved_state(output: Path, token_id: int) -> PlanState:
+def _saved_state(output: Path, start: int, index: int) -> PlanState:
     state = read_plan_state(output)
     if state is None:
         msg = (
@@ -97,23 +102,24 @@ def _saved_state(output: Path, token_id: int) -> PlanState:
             "Genecator can re-roll; pass the collection's folder with -o"
         )
         raise CollectionError(msg)
-    if token_id > len(state.combos):
+    if not 1 <= index <= len(state.combos):
         msg = (
-            f"token {token_id}: the collection in {output} has tokens 1 to "
-            f"{len(state.combos)}; choose one of those"
+            f"token {token_ids.token_id(start, index)}: the collection in {output} has tokens "
+            f"{start} to {token_ids.token_id(start, len(state.combos))}; choose one of those"
         )
         raise CollectionError(msg)
     return state
 
 
-def _check_complete(output: Path, count: int) -> None:
+def _check_complete(output: Path, count: int, start: int) -> None:
     """Every token must be finished (its hash recorded) before one is re-rolled."""
     recorded = HashLedger(output).load()
-    missing = [token_id for token_id in range(1, count + 1) if token_id not in recorded]
+    missing = [index for index in range(1, count + 1) if index not in recorded]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        first = token_ids.token_id(start, missing[0])
         msg = (
-            f"{output}: token {missing[0]}{more} is not finished; complete the collection "
+            f"{output}: token {first}{more} is not finished; complete the collection "
             "with `genecator generate --resume` (same -o and inputs), then re-roll"
         )
         raise CollectionError(msg)

@@ -49,6 +49,7 @@ def saved_settings(
         max_trait_attempts=max_trait_attempts,
         resume=True,
         preview=preview,
+        chains=tuple(saved["chains"].split(",")) if "chains" in saved else (),
     )
 
 
