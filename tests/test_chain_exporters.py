@@ -1,6 +1,7 @@
 """Chain exporters: every chain's files validate against the schema shipped for it, the
 Candy Machine layout, CIP-25 string chunks, config errors, update-cid and resume."""
 
+import dataclasses
 import hashlib
 import json
 from importlib import resources
@@ -398,3 +399,15 @@ def test_the_chain_option_and_update_cid_command(make_project, monkeypatch):
     bad = CliRunner().invoke(update_cid_command, ["--cid", CID + "aa"])
     assert bad.exit_code == 1
     assert "multihash declares a 32-byte digest" in bad.output
+
+
+def test_force_with_fewer_tokens_leaves_no_stale_chain_file(collection):
+    root = collection.parent
+    fewer = dataclasses.replace(settings(root, force=True), num_tokens=COUNT - 2)
+    assert generate(fewer).exit_code == 0
+    solana = sorted(p.name for p in (collection / "solana").iterdir())
+    pairs = [f"{n}.{ext}" for n in range(COUNT - 2) for ext in ("json", "png")]
+    assert solana == sorted([*pairs, "collection.json", "collection.png"])
+    for folder, pattern in (("cardano", "*.json"), ("tezos", "*.json"), ("tezos/thumbnail", "*")):
+        assert len(list((collection / folder).glob(pattern))) == COUNT - 2
+    assert len(list((collection / "erc1155").glob("*.json"))) == COUNT - 2 + 1  # + collection

@@ -45,6 +45,17 @@ OUTPUT_FILES = (
     SEEN_HASHES,
     *ANALYSIS_FILES,
 )
+# The files each chain folder holds as its exporter names them (any token id): a run that
+# replaces a collection replaces them all, so no stale token stays behind (a Candy Machine
+# pair past N would be uploaded).
+TOKEN_ID = r"(?:0|[1-9][0-9]*)"
+IMAGE_SUFFIX = r"(?:png|jpg|jpeg|webp|gif)"
+CHAIN_FILES = {
+    "erc1155": (re.compile(r"[0-9a-f]{64}\.json|collection\.json"),),
+    "solana": (re.compile(rf"(?:{TOKEN_ID}|collection)\.(?:json|{IMAGE_SUFFIX})"),),
+    "tezos": (re.compile(rf"{TOKEN_ID}\.json"), re.compile(rf"thumbnail/{TOKEN_ID}\.png")),
+    "cardano": (re.compile(rf"{TOKEN_ID}\.json"),),
+}
 MAX_LISTED = 10
 
 
@@ -93,7 +104,20 @@ def collection_files(output_dir: Path, ids: range | None = None) -> list[Path]:
             if match and (ids is None or int(match[1]) in ids):
                 files.append(path)
     files += [path for path in _entries(output_dir / LEDGER_DIR) if CHUNK_NAME.fullmatch(path.name)]
+    files += chain_files(output_dir)
     return sorted(path for path in files if path.is_file())
+
+
+def chain_files(output_dir: Path) -> list[Path]:
+    """The files Genecator's exporters wrote in the chain folders, of any token id."""
+    found = []
+    for folder, patterns in CHAIN_FILES.items():
+        root = output_dir / folder
+        for path in [*_entries(root), *_entries(root / "thumbnail")]:
+            name = path.relative_to(root).as_posix()
+            if any(pattern.fullmatch(name) for pattern in patterns):
+                found.append(path)
+    return found
 
 
 def _recorded_tokens(output_dir: Path) -> int:
@@ -116,10 +140,11 @@ def _say_what_is_left(output_dir: Path) -> None:
     # Imported here: output_lock imports this module.
     from modules.publish.output_lock import LOCK_FILE
 
-    kept = {IMAGE_DIR, METADATA_DIR, LEDGER_DIR, RUN_LOG, LOCK_FILE}
+    kept = {IMAGE_DIR, METADATA_DIR, LEDGER_DIR, RUN_LOG, LOCK_FILE, *CHAIN_FILES}
     left = [path for path in _entries(output_dir) if path.name not in kept]
-    for folder in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR):
-        left += _entries(output_dir / folder)
+    for folder in (IMAGE_DIR, METADATA_DIR, LEDGER_DIR, *CHAIN_FILES):
+        left += [path for path in _entries(output_dir / folder) if path.name != "thumbnail"]
+    left += _entries(output_dir / "tezos" / "thumbnail")
     if not left:
         return
     names = sorted(
