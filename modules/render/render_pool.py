@@ -163,6 +163,7 @@ def render_all(
         yield from _completed(pool, jobs, workers)
     except BrokenProcessPool:
         # What the OOM killer (or a kill -9) leaves: a worker gone, its tokens unwritten.
+        _kill_survivors(pool)
         msg = (
             "a render process died (killed by the system, often for lack of memory); the "
             "tokens it was rendering were not written"
@@ -170,6 +171,16 @@ def render_all(
         raise RenderWorkerLost(msg) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_survivors(pool: ProcessPoolExecutor) -> None:
+    """End the workers a broken pool still has. They keep SIGTERM blocked for life (stop
+    signals are the parent's), so the pool's own terminate() leaves them running, and its
+    shutdown then waits forever for one stuck on the queue lock the dead worker held."""
+    # The pool has no public list of its processes; the dict is shared with its manager
+    # thread, hence the copy.
+    for process in list((pool._processes or {}).values()):
+        process.kill()
 
 
 def _completed(
