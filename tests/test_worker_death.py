@@ -42,7 +42,10 @@ def test_a_killed_worker_stops_the_run_resumably(tmp_path: Path) -> None:
         time.sleep(0.05)
 
     os.kill(render_workers(run.pid)[0], signal.SIGKILL)
-    stdout, stderr = run.communicate(timeout=30)  # noticed at once, never a hang
+    try:
+        stdout, stderr = run.communicate(timeout=30)  # noticed at once, never a hang
+    finally:
+        run.kill()  # a hung run must not outlive the test and slow the rest of the suite
 
     assert run.returncode == 3, stderr
     assert "Stopped: a render process died (killed by the system" in stdout
