@@ -223,8 +223,23 @@ def test_a_pin_beyond_n_is_refused(tmp_path):
     result = generate(project(tmp_path, section), tmp_path / "out", 5)
     assert result.exit_code == 1
     assert error_lines(result) == [
-        "Error: $.one_of_ones.ids: 1-of-1 2 is pinned to token 9, beyond -n 5; raise -n or "
-        "pin it to an id up to 5"
+        "Error: $.one_of_ones.ids: 1-of-1 2 is pinned to token 9, outside the ids 1..5 of -n "
+        "5; raise -n or pin it to an id in that range"
+    ]
+
+
+def test_pins_name_token_ids_counted_from_the_start_id(tmp_path):
+    section = {"folder": "ultraRares", "ids": {"2": 0}}
+    out = tmp_path / "out"
+    result = generate(project(tmp_path, section), out, 5, "--start-id", "0")
+    assert result.exit_code == 0, result.output
+    document = read(out / "metadata" / "0.json")
+    assert document["name"] == TWO.get("name", document["name"])
+    assert document["description"] == TWO["description"]
+    refused = generate(project(tmp_path / "plain", section), tmp_path / "other", 5)
+    assert error_lines(refused) == [
+        "Error: $.one_of_ones.ids: 1-of-1 2 is pinned to token 0, outside the ids 1..5 of -n "
+        "5; raise -n or pin it to an id in that range"
     ]
 
 

@@ -21,13 +21,18 @@ def marker_index(combo: Combo) -> int | None:
 
 
 def placement(spec: CollectionSpec, seed: int, count: int) -> dict[int, int]:
-    """Token id -> 1-of-1 number for a plan of `count` tokens: pinned ones at their ids, the
-    others at ids drawn in file order from a sub-RNG of the seed."""
+    """Plan position (1..count) -> 1-of-1 number for a plan of `count` tokens: pinned ones at
+    their token ids (counted from the start id), the others at positions drawn in file order
+    from a sub-RNG of the seed."""
     ones = spec.one_of_ones
     if not ones:
         return {}
-    check_room(ones, count)
-    placed = {one.token_id: index for index, one in enumerate(ones) if one.token_id is not None}
+    check_room(ones, count, spec.start_id)
+    placed = {
+        one.token_id - spec.start_id + 1: index
+        for index, one in enumerate(ones)
+        if one.token_id is not None
+    }
     free = [token_id for token_id in range(1, count + 1) if token_id not in placed]
     rng = sub_rng(seed, "one_of_ones")
     for index, one in enumerate(ones):
@@ -36,16 +41,18 @@ def placement(spec: CollectionSpec, seed: int, count: int) -> dict[int, int]:
     return dict(sorted(placed.items()))
 
 
-def check_room(ones: Sequence[OneOfOne], count: int) -> None:
-    """Every 1-of-1 needs an id within -n."""
+def check_room(ones: Sequence[OneOfOne], count: int, start_id: int = 1) -> None:
+    """Every 1-of-1 needs an id among the collection's, start_id .. start_id + count - 1."""
     if len(ones) > count:
         msg = f"-n {count} leaves no room for the {len(ones)} 1-of-1s; use -n {len(ones)} or more"
         raise ConfigError(msg)
+    last = start_id + count - 1
     for one in ones:
-        if one.token_id is not None and one.token_id > count:
+        if one.token_id is not None and not start_id <= one.token_id <= last:
             msg = (
                 f"$.one_of_ones.ids: 1-of-1 {one.number} is pinned to token {one.token_id}, "
-                f"beyond -n {count}; raise -n or pin it to an id up to {count}"
+                f"outside the ids {start_id}..{last} of -n {count}; raise -n or pin it to an "
+                "id in that range"
             )
             raise ConfigError(msg)
 
