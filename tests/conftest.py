@@ -32,6 +32,11 @@ def write_json(path: Path, document: Any) -> Path:
     return path
 
 
+def error_lines(result: Any) -> list[str]:
+    """The `Error:` lines a CliRunner result printed."""
+    return [line for line in result.output.splitlines() if line.startswith("Error: ")]
+
+
 def config_for(layers: TraitSet, **extra: Any) -> dict[str, Any]:
     """A config naming every file as an option with its filename rarity (default 3)."""
     return {

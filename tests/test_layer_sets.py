@@ -11,7 +11,7 @@ from PIL import Image
 
 from modules.cli.generate import generate_command
 from modules.cli.get_traits import get_traits_command
-from tests.conftest import config_for, write_json, write_traits
+from tests.conftest import config_for, error_lines, write_json, write_traits
 
 # Half-transparent Body and Hat: drawing Hat under or over Body gives different pixels.
 LAYERS = {
@@ -44,10 +44,6 @@ def tokens(out: Path) -> list[dict[str, Any]]:
 
 def traits(token: dict[str, Any]) -> list[tuple[str, str]]:
     return [(a["trait_type"], a["value"]) for a in token["attributes"]]
-
-
-def error_lines(result: Result) -> list[str]:
-    return [line for line in result.output.splitlines() if line.startswith("Error: ")]
 
 
 def composite(pairs: list[tuple[str, str]]) -> tuple[int, ...]:

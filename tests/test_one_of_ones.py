@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from modules.cli.generate import generate_command
-from tests.conftest import config_for, write_json, write_traits
+from tests.conftest import config_for, error_lines, write_json, write_traits
 
 # 2 x 2 = 4 combinations; 1-of-1 1 names (Red, Grey), so only 3 are left to generate.
 LAYERS = {
@@ -48,10 +48,6 @@ def generate(config: Path, out: Path, count: int, *args: str) -> Result:
 
 def read(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
-
-
-def error_lines(result: Result) -> list[str]:
-    return [line for line in result.output.splitlines() if line.startswith("Error: ")]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -233,9 +229,9 @@ def test_pins_name_token_ids_counted_from_the_start_id(tmp_path):
     out = tmp_path / "out"
     result = generate(project(tmp_path, section), out, 5, "--start-id", "0")
     assert result.exit_code == 0, result.output
-    document = read(out / "metadata" / "0.json")
-    assert document["name"] == TWO.get("name", document["name"])
+    document = read(out / "metadata" / "0.json")  # the pinned 1-of-1, at token 0
     assert document["description"] == TWO["description"]
+    assert document["attributes"] == TWO["attributes"]
     refused = generate(project(tmp_path / "plain", section), tmp_path / "other", 5)
     assert error_lines(refused) == [
         "Error: $.one_of_ones.ids: 1-of-1 2 is pinned to token 0, outside the ids 1..5 of -n "

@@ -20,8 +20,9 @@ def cid_problem(cid: str) -> str | None:
     """Why `cid` is not a bare CIDv0 (Qm…) or base32 CIDv1 (b…), or None when it is one."""
     if cid.startswith("ipfs://") or "/" in cid:
         return "pass the bare CID (e.g. bafy…), without ipfs:// or a path"
-    if CIDV0.match(cid) or (CIDV1_BASE32.match(cid) and _cidv1_version(cid) == CID_VERSION_1):
-        return multihash_problem(_cid_bytes(cid))
+    raw = _cid_bytes(cid) if CIDV0.match(cid) or CIDV1_BASE32.match(cid) else None
+    if CIDV0.match(cid) or (raw and raw[0] == CID_VERSION_1):
+        return multihash_problem(raw)
     return (
         "not a valid IPFS CID; expected a CIDv0 ('Qm' and 44 base58 characters) or a CIDv1 "
         "in lower-case base32 ('b…', e.g. bafybei…, 59 or more characters)"
@@ -78,16 +79,6 @@ def _cid_bytes(cid: str) -> bytes | None:
         return base64.b32decode(body + "=" * (-len(body) % 8))
     except binascii.Error:
         return None
-
-
-def _cidv1_version(cid: str) -> int | None:
-    """The first byte of the decoded CID, which is the CID version for a CIDv1."""
-    body = cid[1:].upper()
-    try:
-        raw = base64.b32decode(body + "=" * (-len(body) % 8))
-    except binascii.Error:
-        return None
-    return raw[0] if raw else None
 
 
 def base_uri_problem(uri: str) -> str | None:

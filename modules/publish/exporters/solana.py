@@ -4,7 +4,7 @@ from typing import Any
 
 from modules.load.chain_settings import SolanaSettings
 from modules.load.spec import MetadataSettings
-from modules.publish.exporters.token import ChainToken
+from modules.publish.exporters.token import ChainToken, mime_type
 
 COLLECTION_STEM = "collection"
 
@@ -41,7 +41,7 @@ def collection_document(settings: SolanaSettings, metadata: MetadataSettings) ->
     if settings.collection_image is not None:
         image = f"{COLLECTION_STEM}{settings.collection_image.suffix.lower()}"
         document["image"] = image
-        document["properties"]["files"] = [{"uri": image, "type": _mime(image)}]
+        document["properties"]["files"] = [{"uri": image, "type": mime_type(image)}]
     return document
 
 
@@ -55,8 +55,3 @@ def _common(settings: SolanaSettings, metadata: MetadataSettings) -> dict[str, A
 
 def _creators(settings: SolanaSettings) -> list[dict[str, Any]]:
     return [{"address": c.address, "share": c.share} for c in settings.creators]
-
-
-def _mime(name: str) -> str:
-    extension = name.rsplit(".", 1)[-1]
-    return "image/jpeg" if extension in ("jpg", "jpeg") else f"image/{extension}"

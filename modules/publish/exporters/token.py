@@ -8,7 +8,18 @@ from modules.plan.selection import Combo
 from modules.publish.metadata_manager import MetadataManager
 from modules.publish.token_ids import token_id
 
-MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+MIME_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
+
+
+def mime_type(file_name: str) -> str:
+    """The media type of an image file by its extension."""
+    return MIME_TYPES[file_name.rsplit(".", 1)[-1].lower()]
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,7 @@ class ChainToken:
 
     @property
     def mime_type(self) -> str:
-        return MIME_TYPES[self.image_file.rsplit(".", 1)[-1]]
+        return mime_type(self.image_file)
 
     @property
     def image(self) -> str:
