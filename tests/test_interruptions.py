@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from bench.rss import descendants
+from modules.run.stop_signals import exit_on_stop_signals
 from tests.conftest import REPO, write_json
 
 LAYERS = ["Background", "Body", "Eyes", "Hat"]
@@ -169,6 +170,26 @@ def test_a_stop_signal_while_starting_is_one_line_and_exit_130(
 
 
 @pytest.mark.slow
+class SignalOnSetName:
+    """A class attribute that sends this process SIGINT while Python names it, as a signal
+    can land while an import defines a dataclass field."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # the handler runs here, inside __set_name__
+
+
+def test_a_stop_signal_inside_set_name_still_exits_130(capfd):
+    """Python 3.11 wraps what __set_name__ raises in RuntimeError; the exit must survive it."""
+    with pytest.raises(SystemExit) as stopped, exit_on_stop_signals():
+
+        class Defined:
+            field = SignalOnSetName()
+
+    assert stopped.value.code == 130
+    assert capfd.readouterr().err == "Interrupted (SIGINT); files already written are complete.\n"
+
+
 def test_the_first_ctrl_c_stops_within_a_second_and_resume_matches(project, reference, tmp_path):
     out = tmp_path / "out"
     process = start(command(project, out), tmp_path / "logs")

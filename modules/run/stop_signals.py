@@ -39,7 +39,14 @@ def exit_on_stop_signals() -> Iterator[None]:
     """Before a command starts work (half a second of imports and option parsing): a stop
     signal ends the process with one line and exit 130, not a traceback or a silent kill."""
     with _handling(_exit):
-        yield
+        try:
+            yield
+        except RuntimeError as error:
+            # Python 3.11 wraps what a descriptor's __set_name__ raises in RuntimeError, so a
+            # signal landing while an import defines a dataclass field arrives wrapped.
+            if isinstance(error.__cause__, SystemExit):
+                raise error.__cause__ from None
+            raise
 
 
 @contextmanager
