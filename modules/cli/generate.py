@@ -13,6 +13,7 @@ with exit_on_stop_signals():
     import click
     from tqdm import tqdm
 
+    from modules.cli.progress_events import event_log
     from modules.cli.support import (
         CONTEXT,
         StopAwareCommand,
@@ -206,6 +207,11 @@ STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jp
     help="Print run statistics (cache, speed, failures, retries, circuit breaker) and add them "
     "to collection_stats.json (which then differs from run to run).",
 )
+@click.option(
+    "--events",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append the run's progress, warnings and final report to this file as JSON lines.",
+)
 @log_level_option
 @click.pass_context
 def generate_command(
@@ -239,6 +245,7 @@ def generate_command(
     chains: tuple[str, ...],
     preview: bool,
     enable_performance_stats: bool,
+    events: Path | None,
     log_level: str,
 ) -> None:
     """Generate a unique layered-trait collection with OpenSea metadata."""
@@ -280,8 +287,19 @@ def generate_command(
             chains=tuple(dict.fromkeys(chains)),
             start_id=start_id,
         )
-        with tqdm(total=num_nfts, unit="token", disable=dry_run or None) as bar:
-            report = generate(settings, on_progress=bar.update)
+        with (
+            event_log(events) as log,
+            tqdm(total=num_nfts, unit="token", disable=dry_run or None) as bar,
+        ):
+
+            def on_progress(finished: int) -> None:
+                bar.update(finished)
+                if log is not None:
+                    log.progress(finished)
+
+            report = generate(settings, on_progress=on_progress)
+            if log is not None:
+                log.report(report)
         click.echo("\n".join(report.summary_lines()))
         return report.exit_code
 

@@ -17,6 +17,7 @@ with exit_on_stop_signals():
     from modules.cli.provenance import provenance_command
     from modules.cli.rarity import rarity_command
     from modules.cli.reroll import reroll_command
+    from modules.cli.serve import serve_command
     from modules.cli.similarity import similarity_command
     from modules.cli.support import CONTEXT, StopAwareGroup
     from modules.cli.update_cid import update_cid_command
@@ -35,6 +36,7 @@ COMMANDS = (
     pack_command,
     provenance_command,
     preview_command,
+    serve_command,
 )
 
 
