@@ -11,7 +11,17 @@ import pytest
 
 MODULES = Path(__file__).resolve().parent.parent / "modules"
 # Bottom first: a module may import the leaves, its own stage and the stages before it.
-STAGES = ("load", "plan", "render", "publish", "analysis", "dependency_container", "run", "serve", "cli")
+STAGES = (
+    "load",
+    "plan",
+    "render",
+    "publish",
+    "analysis",
+    "dependency_container",
+    "run",
+    "serve",
+    "cli",
+)
 # Cross-cutting leaves at the top of modules/: they import only each other.
 LEAVES = ("errors", "constants", "atomic_io", "digests", "settings", "resource_manager")
 PIL_READER = "load.trait_images"  # the one load/plan module that opens images

@@ -63,6 +63,7 @@ def event_log(path: Path | None) -> Iterator[EventLog | None]:
         return
     with path.open("a", encoding="utf-8") as stream:
         events = EventLog(stream)
+        events.write("start")  # the run is under way and stop signals are handled
         handler = _WarningHandler(events)
         logging.getLogger().addHandler(handler)
         try:

@@ -35,6 +35,14 @@ NEW_COLLECTION: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "config": {"type": "object"},
         "ruler": {"type": "object"},
+        "config_file": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "ruler_file": {"type": "string", "minLength": 1, "maxLength": 4096},
+    },
+    "not": {
+        "anyOf": [
+            {"required": ["config", "config_file"]},
+            {"required": ["ruler", "ruler_file"]},
+        ]
     },
 }
 

@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from modules.atomic_io import atomic_write_json
+from modules.constants import DEFAULT_TRAITS
 from modules.digests import file_sha256, json_sha256
+from modules.errors import ConfigError, GenecatorError
+from modules.load.validation import read_json
 from modules.plan.rule_check import rule_problems
 from modules.run.input_check import InputCheck, check_inputs
 from modules.run.scan_output import ScanRequest, write_scan
 
 CONFIG = "config.json"
 RULER = "ruler.json"
-CANDIDATE = ".candidate"  # a document being checked, beside the one it would replace
+CANDIDATE = ".candidate"  # the folder where a new document is checked before it replaces one
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def create_collection_folder(
             atomic_write_json(staging / CONFIG, config)
         if ruler is not None:
             atomic_write_json(staging / RULER, ruler)
-        check = checked(staging / CONFIG, _existing(staging / RULER), traits)
+        check = _checked_in(staging, staging / CONFIG, _existing(staging / RULER), traits)
         folder = parent / uuid.uuid4().hex[:12]
         os.replace(staging, folder)
     except BaseException:
@@ -75,18 +78,36 @@ def create_collection_folder(
 
 def replace_document(files: CollectionFiles, name: str, document: dict[str, Any]) -> InputCheck:
     """Check `document` as the collection's config.json or ruler.json, then put it in place."""
-    target = files.folder / name
-    candidate = target.with_name(name + CANDIDATE)
+    staging = files.folder / CANDIDATE
+    staging.mkdir(exist_ok=True)
+    candidate = staging / name
     atomic_write_json(candidate, document)
     try:
         config = candidate if name == CONFIG else files.config
         ruler = candidate if name == RULER else files.ruler
-        check = checked(config, ruler, files.traits)
+        check = _checked_in(staging, config, ruler, files.traits)
     except BaseException:
         candidate.unlink(missing_ok=True)
         raise
-    os.replace(candidate, target)
+    os.replace(candidate, files.folder / name)
     return check
+
+
+def _checked_in(staging: Path, config: Path, ruler: Path | None, traits: Path) -> InputCheck:
+    """checked(), its messages naming the documents as config.json and ruler.json alone:
+    where the studio keeps them is nothing the user needs to read."""
+    try:
+        return checked(config, ruler, traits)
+    except GenecatorError as exc:
+        folders = (f"{staging}{os.sep}", f"{staging.parent}{os.sep}")
+        problems = [_without(problem, folders) for problem in exc.problems]
+        raise type(exc)(*problems) from exc
+
+
+def _without(text: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    return text
 
 
 def fingerprint(files: CollectionFiles, params: dict[str, Any]) -> str | None:
@@ -115,6 +136,26 @@ def traits_digest(folder: Path) -> str:
             relative = os.path.relpath(os.path.join(root, name), folder)
             entries.append([relative, status.st_size, status.st_mtime_ns])
     return json_sha256(entries)
+
+
+def documents_beside(folder: Path) -> dict[str, list[Path]]:
+    """The configs that describe traits folder `folder` (their traits_dir, default traits/,
+    names it) and the rule files, among the JSON files of its parent folder."""
+    found: dict[str, list[Path]] = {"configs": [], "rulers": []}
+    for path in sorted(folder.parent.glob("*.json")):
+        try:
+            document = read_json(path)
+        except ConfigError:
+            continue  # not a document the studio could offer; the user picks another
+        if not isinstance(document, dict):
+            continue
+        if "trait_order" in document:
+            traits = path.parent / str(document.get("traits_dir", DEFAULT_TRAITS))
+            if traits.resolve() == folder.resolve():
+                found["configs"].append(path)
+        elif isinstance(document.get("rules"), list):
+            found["rulers"].append(path)
+    return found
 
 
 def _scan_request(traits: Path, folder: Path) -> ScanRequest:

@@ -43,6 +43,7 @@ class _Progress:
     total: int
     first: tuple[float, int] | None = None
     done: int = 0
+    started: bool = False  # the process has written its start event
 
     def update(self, at: float, done: int) -> dict[str, Any]:
         self.done = done
@@ -54,11 +55,30 @@ class _Progress:
         return {"done": done, "total": self.total, "rate": rate, "eta_seconds": eta}
 
 
+@dataclass
+class _Stopping:
+    """Stops a job process as Ctrl-C would: SIGINT once it handles signals (its `start`
+    event; a signal during start-up would cut its imports short), SIGKILL past
+    STOP_GRACE_SECONDS."""
+
+    pid: int
+    first: float | None = None
+
+    def press(self, now: float, ready: bool) -> None:
+        if self.first is None and ready:
+            self.first = now
+            _signal_group(self.pid, signal.SIGINT)
+        elif self.first is not None and now - self.first > STOP_GRACE_SECONDS:
+            _signal_group(self.pid, signal.SIGKILL)
+
+
 def final_status(exit_code: int, cancelled: bool) -> str:
-    """A finished process's job status: cancelled means the user asked for the stop."""
+    """A finished process's job status: cancelled means the user asked for the stop. A
+    negative code is a signal that ended the process before its own handling was in place
+    (a stop during start-up) or that cannot be handled (SIGKILL): either way, resumable."""
     if exit_code == EXIT_OK:
         return "succeeded"
-    if exit_code == EXIT_INTERRUPTED:
+    if exit_code == EXIT_INTERRUPTED or exit_code < 0:
         return "cancelled" if cancelled else "interrupted"
     return "failed"
 
@@ -111,9 +131,7 @@ class JobRunner:
             return True
         if job["status"] != "running":
             return False
-        self.store.update_job(job["id"], cancel=1)
-        if job["pid"]:
-            _signal_group(job["pid"], signal.SIGINT)
+        self.store.update_job(job["id"], cancel=1)  # the runner thread stops the process
         return True
 
     def _loop(self) -> None:
@@ -168,17 +186,15 @@ class JobRunner:
         offset: int,
     ) -> int:
         progress = _Progress(job["n"])
-        stop_sent_at: float | None = None
+        stopping = _Stopping(process.pid)
         while True:
             code = process.poll()
             offset = self._read_events(job, command.events, offset, progress)
             if code is not None:
                 return code
-            if self._stopping.is_set() and stop_sent_at is None:
-                _signal_group(process.pid, signal.SIGINT)
-                stop_sent_at = time.monotonic()
-            if stop_sent_at is not None and time.monotonic() - stop_sent_at > STOP_GRACE_SECONDS:
-                _signal_group(process.pid, signal.SIGKILL)
+            cancelled = bool((self.store.job(job["id"]) or {}).get("cancel"))
+            if cancelled or self._stopping.is_set():
+                stopping.press(time.monotonic(), progress.started)
             time.sleep(POLL_SECONDS)
 
     def _read_events(
@@ -196,7 +212,9 @@ class JobRunner:
 
     def _apply(self, job_id: int, event: dict[str, Any], progress: _Progress) -> None:
         kind = event.pop("kind")
-        if kind == "progress":
+        if kind == "start":
+            progress.started = True
+        elif kind == "progress":
             data = progress.update(event["time"], event["done"])
             self.store.update_job(
                 job_id, done=data["done"], rate=data["rate"], eta=data["eta_seconds"]

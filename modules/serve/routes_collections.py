@@ -13,7 +13,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from modules.errors import GenecatorError
 from modules.serve import cli_calls
-from modules.serve.collections import CONFIG, RULER, create_collection_folder, replace_document
+from modules.load.validation import read_json
+from modules.serve.collections import (
+    CONFIG,
+    RULER,
+    create_collection_folder,
+    documents_beside,
+    replace_document,
+)
 from modules.serve.endpoints import (
     ApiError,
     Endpoint,
@@ -39,7 +46,17 @@ def collection_of(studio: Studio, request: Request) -> dict[str, Any]:
 
 async def list_folders(request: Request) -> Response:
     studio = studio_of(request)
-    return JSONResponse({"folders": await run_in_threadpool(studio.workspace.trait_folders)})
+    return JSONResponse({"folders": await run_in_threadpool(_folders, studio)})
+
+
+def _folders(studio: Studio) -> list[dict[str, Any]]:
+    """The workspace's traits folders, each with the configs and rule files beside it."""
+    folders = studio.workspace.trait_folders()
+    for folder in folders:
+        beside = documents_beside(studio.workspace.root / folder["path"])
+        for kind, paths in beside.items():
+            folder[kind] = [studio.workspace.relative(path) for path in paths]
+    return folders
 
 
 async def create_collection(request: Request) -> Response:
@@ -50,7 +67,23 @@ async def create_collection(request: Request) -> Response:
     except GenecatorError as exc:
         raise refused(exc, path="$.traits") from None
     name = body.get("name") or traits.name
-    return await _register(studio, name, traits, body.get("config"), body.get("ruler"))
+    config = _document_file(studio, body, "config")
+    ruler = _document_file(studio, body, "ruler")
+    return await _register(studio, name, traits, config, ruler)
+
+
+def _document_file(studio: Studio, body: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The request's `kind` document: given inline, or read from a workspace file."""
+    if f"{kind}_file" not in body:
+        return body.get(kind)
+    field = f"$.{kind}_file"
+    try:
+        document = read_json(studio.workspace.inside(body[f"{kind}_file"]))
+    except GenecatorError as exc:
+        raise refused(exc, path=field) from None
+    if not isinstance(document, dict):
+        raise ApiError(422, f"{body[f'{kind}_file']}: does not hold a JSON object")
+    return document
 
 
 async def upload_collection(request: Request) -> Response:

@@ -82,12 +82,19 @@ function showErrors(box, error) {
   node.replaceChildren(repeated ? "" : el("p", {}, detail || "Something went wrong"));
   if (errors.length) {
     const list = el("ul");
-    for (const item of errors) list.append(el("li", {}, el("code", {}, item.path), `: ${item.message}`));
+    for (const item of errors) list.append(el("li", {}, el("code", {}, item.path), `: ${afterPath(item)}`));
     node.append(list);
   }
   node.hidden = false;
+  node.scrollIntoView({ block: "nearest" });
   // the API's and the user's own errors are expected; anything else is a bug worth logging
   if (![ApiError, UserError, TypeError].some((kind) => error instanceof kind)) console.error(error);
+}
+
+/** An error's message without the "file: path: " prefix that repeats the path shown before it. */
+function afterPath(item) {
+  const at = item.path ? item.message.indexOf(`${item.path}: `) : -1;
+  return at < 0 ? item.message : item.message.slice(at + item.path.length + 2);
 }
 
 /** Run an action, its errors shown in `box` instead of thrown. */
