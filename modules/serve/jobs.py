@@ -120,7 +120,7 @@ class JobRunner:
         jobs, _ = self.store.jobs("running", limit=1_000_000, offset=0)
         for job in jobs:
             if job["pid"]:
-                _signal_group(job["pid"], signal.SIGINT)
+                _stop_orphan(job["pid"])
             self._finish(job["id"], "interrupted", EXIT_INTERRUPTED, "the studio stopped")
 
     def cancel(self, job: dict[str, Any]) -> bool:
@@ -254,6 +254,25 @@ def _error_lines(stderr: Path) -> str | None:
         return None
     lines = [line for line in text.splitlines() if line.startswith("Error: ")]
     return "\n".join(lines) or None
+
+
+def _stop_orphan(pid: int) -> None:
+    """Stop a job process a previous server left behind, and wait until it has ended (it
+    holds its output's lock until then)."""
+    _signal_group(pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            _signal_group(pid, signal.SIGKILL)
+        time.sleep(POLL_SECONDS)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _signal_group(pid: int, number: signal.Signals) -> None:
