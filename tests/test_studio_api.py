@@ -22,7 +22,7 @@ from modules.analysis.rarity import rank_rarity
 from modules.run.input_check import check_inputs
 from modules.serve.app import ENDPOINTS, create_app
 from modules.serve.studio import StudioOptions, build_studio
-from modules.serve.workspace import UploadLimits
+from modules.serve.uploads import UploadLimits
 from tests.conftest import REPO
 from tests.studio_helpers import cli_collection, folder_hashes, parse_sse, sample_workspace
 

@@ -13,14 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modules.errors import ConfigError
-from modules.serve import workspace as workspace_module
-from modules.serve.workspace import (
-    UploadLimits,
-    UploadTooLarge,
-    Workspace,
-    extract_zip,
-    save_upload,
-)
+from modules.serve import uploads as uploads_module
+from modules.serve.uploads import UploadLimits, UploadTooLarge, extract_zip, save_upload
+from modules.serve.workspace import Workspace
 
 PNG = b"\x89PNG\r\n\x1a\n fake but bytes are bytes"
 NOT_INSIDE = "it must be a folder inside the workspace"
@@ -306,7 +301,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path, dest: Path):
 def test_the_size_limit_also_holds_while_unpacking(tmp_path: Path, dest: Path, monkeypatch):
     # zipfile itself stops a member at its declared size; this checks the second line of defence
     archive = write_zip(tmp_path / "in.zip", {"Eyes/a.png": b"a" * 600, "Eyes/b.png": b"b" * 600})
-    monkeypatch.setattr(workspace_module, "_declared_size", lambda infos: 0)
+    monkeypatch.setattr(uploads_module, "_declared_size", lambda infos: 0)
     with pytest.raises(UploadTooLarge, match="more than its headers say, past the size limit"):
         extract_zip(archive, dest, UploadLimits(max_unpacked_bytes=1000))
     assert list(dest.parent.iterdir()) == []

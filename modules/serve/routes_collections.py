@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from modules.errors import GenecatorError
-from modules.serve import cli_calls
 from modules.load.validation import read_json
+from modules.serve import cli_calls
 from modules.serve.collections import (
     CONFIG,
     RULER,
@@ -33,7 +33,7 @@ from modules.serve.endpoints import (
 from modules.serve.gallery import option_image
 from modules.serve.studio import Studio
 from modules.serve.views import collection_document
-from modules.serve.workspace import UploadTooLarge, extract_zip, save_upload
+from modules.serve.uploads import UploadTooLarge, extract_zip, save_upload
 
 MAX_DRY_RUN = 1_000_000
 

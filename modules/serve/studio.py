@@ -14,7 +14,8 @@ from modules.serve.collections import CollectionFiles
 from modules.serve.gallery import CollectionView, view_key
 from modules.serve.jobs import JobCommand, JobRunner
 from modules.serve.store import Store
-from modules.serve.workspace import UploadLimits, Workspace
+from modules.serve.uploads import UploadLimits
+from modules.serve.workspace import Workspace
 
 DATABASE = "studio.sqlite3"
 RATE_WINDOW_SECONDS = 60.0

@@ -154,7 +154,8 @@ async function openCollection(id) {
 async function openFolder(event) {
   event.preventDefault();
   await guard("start-errors", async () => {
-    const { data } = await api("/api/collections", { method: "POST", json: { traits: $("folder-select").value } });
+    const json = { traits: $("folder-select").value };
+    const { data } = await api("/api/collections", { method: "POST", json });
     showCollection(data);
     say(`Opened ${data.name}`);
     await loadCollections();
@@ -193,9 +194,8 @@ function resetPanels(collection) {
   state.rulesLoaded = false;
   state.gallery = { page: 1, filters: {}, traitsKey: "" };
   state.bust = {};
-  for (const id of ["dryrun-result", "gallery-grid", "gallery-filters", "ledger-table", "generate-warnings"]) {
-    $(id).replaceChildren();
-  }
+  const emptied = ["dryrun-result", "gallery-grid", "gallery-filters", "ledger-table", "generate-warnings"];
+  for (const id of emptied) $(id).replaceChildren();
   $("gallery-info").textContent = "";
   $("ledger-summary").textContent = "";
   $("generate-report").hidden = true;
@@ -209,7 +209,11 @@ function resetPanels(collection) {
 }
 
 const TABS = ["layers", "rules", "dryrun", "generate", "gallery", "ledger"];
-const ON_SHOW = { rules: () => state.rulesLoaded || loadRules(), gallery: () => loadGallery(), ledger: () => loadLedger() };
+const ON_SHOW = {
+  rules: () => state.rulesLoaded || loadRules(),
+  gallery: () => loadGallery(),
+  ledger: () => loadLedger(),
+};
 
 function selectTab(name, focus = false) {
   for (const tab of TABS) {
@@ -241,12 +245,15 @@ function presenceText(presence) {
 
 function optionCard(layer, option) {
   const id = `weight-${layer.index}-${option.index}`;
-  const input = el("input", { type: "number", id, min: "0", step: "any", defaultValue: String(option.weight) });
+  const weight = String(option.weight);
+  const input = el("input", { type: "number", id, min: "0", step: "any", defaultValue: weight });
   input.dataset.layer = layer.name;
   input.dataset.index = String(option.index);
-  const label = el("label", { for: id }, "Weight", el("span", { class: "sr-only" }, ` of ${layer.name}: ${option.display_name}`));
+  const hidden = el("span", { class: "sr-only" }, ` of ${layer.name}: ${option.display_name}`);
+  const label = el("label", { for: id }, "Weight", hidden);
   const image = el("img", { src: option.image_url, alt: option.display_name, width: 72, height: 72 });
-  return el("li", { class: "option" }, image, el("span", { class: "name" }, option.display_name), label, input);
+  const name = el("span", { class: "name" }, option.display_name);
+  return el("li", { class: "option" }, image, name, label, input);
 }
 
 function renderLayers(layers) {
@@ -264,7 +271,8 @@ function renderLayers(layers) {
 
 async function saveWeights(event) {
   event.preventDefault();
-  const edited = [...$("layers").querySelectorAll("input[type=number]")].filter((i) => i.value !== i.defaultValue);
+  const inputs = [...$("layers").querySelectorAll("input[type=number]")];
+  const edited = inputs.filter((input) => input.value !== input.defaultValue);
   if (!edited.length) {
     say("No weight changed.");
     return;
@@ -446,8 +454,11 @@ async function jobAction(action) {
 // ---- gallery ----
 
 function tokenCard(token) {
-  const image = el("img", { src: withStamp(token.image_url, state.bust[token.id]), alt: "", width: 120, height: 120 });
-  const button = el("button", { type: "button", class: "card" }, image, el("span", { class: "name" }, token.name), el("span", { class: "rank" }, `rank ${token.rank}`));
+  const src = withStamp(token.image_url, state.bust[token.id]);
+  const image = el("img", { src, alt: "", width: 120, height: 120 });
+  const name = el("span", { class: "name" }, token.name);
+  const rank = el("span", { class: "rank" }, `rank ${token.rank}`);
+  const button = el("button", { type: "button", class: "card" }, image, name, rank);
   button.dataset.id = String(token.id);
   button.addEventListener("click", () => openToken(token.id));
   return el("li", {}, button);
@@ -525,9 +536,11 @@ function renderToken(token) {
   $("token-rank").textContent = `Rank ${token.rank} · score ${score}`;
   const rows = token.attributes.map((attribute, i) => {
     const id = `keep-${i}`;
-    const box = el("input", { type: "checkbox", id, value: attribute.trait_type, checked: kept.has(attribute.trait_type) });
-    const label = el("label", { for: id }, "Keep", el("span", { class: "sr-only" }, ` ${attribute.trait_type}`));
-    return el("tr", {}, el("th", { scope: "row" }, attribute.trait_type), el("td", {}, String(attribute.value)), el("td", {}, box, " ", label));
+    const type = attribute.trait_type;
+    const box = el("input", { type: "checkbox", id, value: type, checked: kept.has(type) });
+    const label = el("label", { for: id }, "Keep", el("span", { class: "sr-only" }, ` ${type}`));
+    const keep = el("td", {}, box, " ", label);
+    return el("tr", {}, el("th", { scope: "row" }, type), el("td", {}, String(attribute.value)), keep);
   });
   $("token-attributes").replaceChildren(...rows);
 }
@@ -545,7 +558,8 @@ async function openToken(id) {
 async function reroll() {
   const keep = [...$("token-attributes").querySelectorAll("input:checked")].map((i) => i.value);
   await guard("token-errors", async () => {
-    const { data } = await api(collectionUrl(`/tokens/${state.tokenId}/reroll`), { method: "POST", json: { keep } });
+    const path = collectionUrl(`/tokens/${state.tokenId}/reroll`);
+    const { data } = await api(path, { method: "POST", json: { keep } });
     state.bust[data.id] = Date.now();
     renderToken(data);
     say(`Re-rolled ${data.name}.`);
@@ -579,7 +593,8 @@ async function loadLedger() {
     const data = await unlessUngenerated(collectionUrl("/ledger"), "ledger-summary", "ledger-table");
     if (!data) return;
     const n = data.flagged;
-    $("ledger-summary").textContent = n ? `${n} value${n === 1 ? "" : "s"} off target` : "Every value is on target";
+    const off = `${n} value${n === 1 ? "" : "s"} off target`;
+    $("ledger-summary").textContent = n ? off : "Every value is on target";
     const headers = ["Trait", "Value", "Configured %", "Achieved %", "Count", "Status"];
     $("ledger-table").replaceChildren(table(headers, data.rows.map(ledgerRow)));
   });
