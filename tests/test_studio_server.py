@@ -4,6 +4,8 @@ clients following a job at once see no error."""
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.conftest import REPO
 from tests.studio_helpers import (
     cli_collection,
     folder_hashes,
@@ -141,3 +144,28 @@ def test_twenty_clients_follow_a_job_without_an_error(tmp_path: Path) -> None:
     assert finished["status"] == "succeeded"
     output = job_output(workspace, finished)
     assert folder_hashes(output) == folder_hashes(cli_twin(workspace, output, n, tmp_path))
+
+
+def test_bound_beyond_loopback_every_request_needs_the_printed_token(tmp_path: Path) -> None:
+    workspace = sample_workspace(tmp_path / "ws")
+    with studio_process(workspace, "--host", "0.0.0.0") as (url, _):
+        address, _, token = url.partition("/?token=")
+        assert len(token) >= 32
+        local = address.replace("0.0.0.0", "127.0.0.1")
+        assert httpx2.get(f"{local}/api/folders").status_code == 401
+        answer = httpx2.get(f"{local}/api/folders", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+        port = local.rsplit(":", 1)[1]
+        taken = subprocess.run(
+            [sys.executable, "-m", "modules.cli", "serve", "--workspace", str(workspace)]
+            + ["--host", "0.0.0.0", "--port", port],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert taken.returncode == 1
+    assert taken.stderr.splitlines() == [
+        f"Error: cannot listen on 0.0.0.0:{port} (Address already in use); choose another --port"
+    ]
