@@ -117,22 +117,17 @@ class JobRunner:
 
     def recover(self) -> None:
         """Jobs a previous server left running are stopped and shown as interrupted."""
-        jobs, _ = self.store.jobs("running", limit=1_000_000, offset=0)
-        for job in jobs:
+        for job in self.store.jobs_in("running"):
             if job["pid"]:
                 _stop_orphan(job["pid"])
             self._finish(job["id"], "interrupted", EXIT_INTERRUPTED, "the studio stopped")
 
     def cancel(self, job: dict[str, Any]) -> bool:
         """Ask a queued or running job to stop; False when it has already finished."""
-        if job["status"] == "queued":
-            self.store.update_job(job["id"], status="cancelled", finished=time.time())
-            self.store.add_event(job["id"], "status", {"status": "cancelled"})
+        if job["status"] == "queued" and self.store.cancel_queued(job["id"], time.time()):
             return True
-        if job["status"] != "running":
-            return False
-        self.store.update_job(job["id"], cancel=1)  # the runner thread stops the process
-        return True
+        # Running (perhaps claimed a moment ago): the runner thread stops the process.
+        return self.store.request_cancel(job["id"])
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

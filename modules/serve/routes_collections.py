@@ -32,8 +32,8 @@ from modules.serve.endpoints import (
 )
 from modules.serve.gallery import option_image
 from modules.serve.studio import Studio
+from modules.serve.uploads import UploadTooLarge, extract_zip, save_upload, too_large
 from modules.serve.views import collection_document
-from modules.serve.uploads import UploadTooLarge, extract_zip, save_upload
 
 MAX_DRY_RUN = 1_000_000
 
@@ -92,8 +92,8 @@ async def upload_collection(request: Request) -> Response:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limits.max_bytes:
-            raise ApiError(413, f"upload: more than {limits.max_bytes} bytes; upload less")
+        if size > limits.max_bytes:  # before it is all in memory
+            raise refused(too_large(limits), 413)
         chunks.append(chunk)
     uploads = studio.workspace.state_dir / "uploads"
     dest = uploads / uuid.uuid4().hex[:12]

@@ -110,6 +110,11 @@ class Store:
             ).fetchall()
         return [_job(row) for row in rows], int(total)
 
+    def jobs_in(self, status: str) -> list[dict[str, Any]]:
+        with self._connection() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE status = ?", (status,)).fetchall()
+        return [_job(row) for row in rows]
+
     def jobs_since(self, since: float) -> list[dict[str, Any]]:
         with self._connection() as db:
             rows = db.execute("SELECT * FROM jobs WHERE created >= ?", (since,)).fetchall()
@@ -169,6 +174,28 @@ class Store:
                     "UPDATE jobs SET status = 'running', started = ?, cancel = 0, pid = NULL"
                     " WHERE id = ? AND status = 'queued'",
                     (started, job_id),
+                ).rowcount
+                == 1
+            )
+
+    def cancel_queued(self, job_id: int, finished: float) -> bool:
+        """Take a job out of the queue; False when a runner claimed it meanwhile."""
+        with self._connection() as db:
+            changed = db.execute(
+                "UPDATE jobs SET status = 'cancelled', finished = ?"
+                " WHERE id = ? AND status = 'queued'",
+                (finished, job_id),
+            ).rowcount
+        if changed:
+            self.add_event(job_id, "status", {"status": "cancelled"})
+        return changed == 1
+
+    def request_cancel(self, job_id: int) -> bool:
+        """Flag a running job for its runner to stop; False when it is not running."""
+        with self._connection() as db:
+            return (
+                db.execute(
+                    "UPDATE jobs SET cancel = 1 WHERE id = ? AND status = 'running'", (job_id,)
                 ).rowcount
                 == 1
             )

@@ -62,7 +62,7 @@ class Studio:
     store: Store
     runner: JobRunner
     limiter: RateLimiter
-    _checks: dict[tuple[Path, tuple[int, ...]], InputCheck] = field(default_factory=dict)
+    _checks: dict[Path, tuple[tuple[int, ...], InputCheck]] = field(default_factory=dict)
     _views: dict[Path, tuple[tuple[str, int], CollectionView]] = field(default_factory=dict)
 
     def files(self, collection: dict[str, Any]) -> CollectionFiles:
@@ -74,10 +74,11 @@ class Studio:
     def check(self, files: CollectionFiles) -> InputCheck:
         """The collection's preflight, cached until its config or rules change."""
         stamps = tuple(p.stat().st_mtime_ns for p in (files.config, files.ruler) if p)
-        key = (files.folder, stamps)
-        if key not in self._checks:
-            self._checks[key] = files.check()
-        return self._checks[key]
+        cached = self._checks.get(files.folder)
+        if cached is None or cached[0] != stamps:
+            cached = (stamps, files.check())
+            self._checks[files.folder] = cached
+        return cached[1]
 
     def view(self, output: Path) -> CollectionView:
         """The finished collection in `output`, read again only after it changed."""

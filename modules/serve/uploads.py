@@ -39,6 +39,12 @@ def _size(count: int) -> str:
     return f"{count:,} bytes" if count < 2**20 else f"{count / 2**20:,.0f} MiB"
 
 
+def too_large(limits: UploadLimits) -> UploadTooLarge:
+    """The refusal of an upload past `limits.max_bytes`."""
+    limit = _size(limits.max_bytes)
+    return UploadTooLarge(f"upload: larger than the limit of {limit}; upload a smaller archive")
+
+
 def save_upload(chunks: Iterable[bytes], path: Path, limits: UploadLimits) -> int:
     """Write the streamed upload to `path` and return its size; past `limits.max_bytes`, or on
     any failure, the partial file is removed."""
@@ -48,9 +54,7 @@ def save_upload(chunks: Iterable[bytes], path: Path, limits: UploadLimits) -> in
             for chunk in chunks:
                 total += len(chunk)
                 if total > limits.max_bytes:
-                    limit = _size(limits.max_bytes)
-                    msg = f"upload: larger than the limit of {limit}; upload a smaller archive"
-                    raise UploadTooLarge(msg)
+                    raise too_large(limits)
                 out.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)

@@ -82,7 +82,7 @@ function showErrors(box, error) {
   node.replaceChildren(repeated ? "" : el("p", {}, detail || "Something went wrong"));
   if (errors.length) {
     const list = el("ul");
-    for (const item of errors) list.append(el("li", {}, el("code", {}, item.path), `: ${afterPath(item)}`));
+    for (const item of errors) list.append(errorItem(item));
     node.append(list);
   }
   node.hidden = false;
@@ -95,6 +95,12 @@ function showErrors(box, error) {
 function afterPath(item) {
   const at = item.path ? item.message.indexOf(`${item.path}: `) : -1;
   return at < 0 ? item.message : item.message.slice(at + item.path.length + 2);
+}
+
+/** One error: its path (none for the whole document, "$") and its message. */
+function errorItem(item) {
+  if (!item.path || item.path === "$") return el("li", {}, item.message);
+  return el("li", {}, el("code", {}, item.path), `: ${afterPath(item)}`);
 }
 
 /** Run an action, its errors shown in `box` instead of thrown. */
@@ -423,6 +429,7 @@ async function finishJob(jobId) {
       state.bust = {};
       await loadGallery();
     } else say(`Job ${job.status}.`);
+    if (job.status === "failed") throw new UserError(job.message || "The job failed.");
   });
 }
 
