@@ -222,6 +222,11 @@ def test_a_dry_run_plans_n_tokens_and_an_impossible_one_is_422(
     assert too_many.status_code == 422
     assert str(CAPACITY["count"]) in too_many.json()["detail"]
     assert client.get(url, params={"n": "ten"}).status_code == 422
+    generate = f"/api/collections/{collection['id']}/generate"
+    refused = client.post(generate, json={"n": CAPACITY["count"] + 1})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == too_many.json()["detail"]
+    assert refused.json()["errors"][0]["path"] == "$.n"
 
 
 def test_a_generation_streams_to_the_end_and_equals_the_cli(
@@ -232,17 +237,21 @@ def test_a_generation_streams_to_the_end_and_equals_the_cli(
     tmp_path: Path,
 ) -> None:
     answer, events = finished["answer"], finished["events"]
-    assert answer["status"] == "queued" and answer["cached"] is False
+    assert answer["status"] == "queued"
+    assert answer["cached"] is False
     assert answer["estimated_duration"] > 0
     assert answer["urls"]["events"] == f"/api/jobs/{answer['job_id']}/events"
     kinds = [event["event"] for event in events]
-    assert kinds[0] == "status" and kinds[-1] == "end"
+    assert kinds[0] == "status"
+    assert kinds[-1] == "end"
     statuses = [e["data"]["status"] for e in events if e["event"] == "status"]
     assert statuses == ["queued", "running", "succeeded"]
     done = [e["data"]["done"] for e in events if e["event"] == "progress"]
-    assert done == sorted(done) and done[-1] == N
+    assert done == sorted(done)
+    assert done[-1] == N
     report = next(e["data"] for e in events if e["event"] == "report")
-    assert report["exit_code"] == 0 and report["seed"] == SEED
+    assert report["exit_code"] == 0
+    assert report["seed"] == SEED
     job = client.get(answer["urls"]["job"]).json()
     assert (job["status"], job["done"], job["exit_code"]) == ("succeeded", N, 0)
     folder = collection_folder(workspace, collection["id"], client)
@@ -263,7 +272,8 @@ def test_the_same_request_is_answered_from_the_cache(
     assert again.json()["cached"] is True
     assert again.json()["job_id"] == finished["answer"]["job_id"]
     after = client.get("/api/cache/stats").json()
-    assert after["hits"] == before["hits"] + 1 and after["entries"] >= 1
+    assert after["hits"] == before["hits"] + 1
+    assert after["entries"] >= 1
     # A request that differs in one option is not the same generation.
     other = client.post(url, json={"n": LONG, "seed": SEED, "format": "jpg"})
     assert other.status_code == 201
@@ -368,7 +378,8 @@ def test_history_filters_and_statistics(client: TestClient, finished: dict[str, 
     stats = client.get("/api/statistics", params={"days": 7}).json()
     assert stats["by_status"]["succeeded"] == succeeded["total"]
     assert stats["jobs"] == everything["total"]
-    assert 0 < stats["success_rate"] <= 1 and stats["tokens_per_second"] > 0
+    assert 0 < stats["success_rate"] <= 1
+    assert stats["tokens_per_second"] > 0
 
 
 def test_a_batch_stops_at_the_first_refusal_unless_told_to_go_on(
@@ -436,7 +447,8 @@ def test_a_token_guards_every_request_and_the_host_must_be_local(tmp_path: Path)
             == 401
         )
         page = guarded.get("/", params={"token": "s3cret"})
-        assert page.status_code == 200 and "genecator_token=s3cret" in page.headers["set-cookie"]
+        assert page.status_code == 200
+        assert "genecator_token=s3cret" in page.headers["set-cookie"]
         guarded.cookies.set("genecator_token", "s3cret")
         assert guarded.get("/api/folders").status_code == 200
     with studio_client(sample_workspace(tmp_path / "ws2")) as local:

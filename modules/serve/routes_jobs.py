@@ -11,6 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from modules.plan.selection import model_from_spec
+from modules.run.input_check import InputCheck
+from modules.run.planning import too_many_tokens
 from modules.serve.collections import fingerprint
 from modules.serve.endpoints import ApiError, Endpoint, found, int_query, json_body, studio_of
 from modules.serve.store import FINAL, STATUSES
@@ -28,7 +31,9 @@ def start_generation(studio: Studio, cid: int, params: dict[str, Any], client: s
     collection = found(studio.store.collection(cid), f"collection {cid}")
     if not studio.limiter.allow(client, time.monotonic()):
         raise ApiError(429, "too many generate requests; wait a minute and try again")
-    key = fingerprint(studio.files(collection), params)
+    files = studio.files(collection)
+    _check_capacity(studio.check(files), params["n"])
+    key = fingerprint(files, params)
     cached = studio.store.cached_job(key) if key else None
     if cached is not None and (studio.output(cached) / "collection_stats.json").exists():
         studio.store.count("hits")
@@ -38,6 +43,15 @@ def start_generation(studio: Studio, cid: int, params: dict[str, Any], client: s
     studio.runner.wake()
     job = found(studio.store.job(job_id), f"job {job_id}")
     return JSONResponse(_started(studio, job, cached=False), status_code=201)
+
+
+def _check_capacity(check: InputCheck, n: int) -> None:
+    """Refuse at once, with the CLI's words, an -n that cannot plan (for collections whose
+    capacity the preflight knows whole: without layer sets or 1-of-1s; the job tells the rest)."""
+    spec = check.spec
+    if not spec.layer_sets and not spec.one_of_ones and n > check.capacity.count:
+        detail = too_many_tokens(n, check.capacity, model_from_spec(spec))
+        raise ApiError(422, detail, [{"path": "$.n", "message": detail}])
 
 
 def _started(studio: Studio, job: dict[str, Any], cached: bool) -> dict[str, Any]:
