@@ -93,6 +93,9 @@ class GenerationSettings:
     output_dir: Path
     seed: int | None = None  # None: drawn, or the checkpoint's when resuming
     workers: int = 1
+    # A Dask scheduler (tcp://host:port) or local:N to render on; like workers, never in the
+    # checkpoint fingerprint: output and --resume do not depend on where tokens render.
+    cluster: str | None = None
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     cache: CacheLimits = field(default_factory=CacheLimits)
     max_attempts: int = DEFAULT_MAX_ATTEMPTS

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import REPO
+from tests.studio_helpers import sample_workspace
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -84,9 +85,9 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture
 def studio(tmp_path: Path) -> Iterator[str]:
-    """The base URL of a real `genecator serve` over a workspace holding the sample traits."""
-    workspace = tmp_path / "workspace"
-    shutil.copytree(REPO / "traits", workspace / "traits")
+    """The base URL of a real `genecator serve` over a workspace holding the sample traits,
+    config and rules."""
+    workspace = sample_workspace(tmp_path / "workspace")
     command = [sys.executable, "-m", "modules.cli", "serve"]
     command += ["--workspace", str(workspace), "--port", "0"]
     log = tmp_path / "server.log"
@@ -122,6 +123,8 @@ def is_focused(locator: Any) -> bool:
 def open_folder_by_keyboard(page: "Page") -> None:
     """Tab from the top of the page to the Open button and press it."""
     expect(page.get_by_label("Trait folder")).to_have_value("traits")
+    expect(page.get_by_label("Config")).to_have_value("config.sample.json")
+    expect(page.locator("#ruler-select")).to_have_value("ruler.sample.json")
     open_button = page.get_by_role("button", name="Open", exact=True)
     for _ in range(10):
         page.keyboard.press("Tab")
@@ -183,7 +186,8 @@ def edit_rules(page: "Page") -> None:
     press_on_tabs(page, "ArrowRight", "Rules")
     rules = page.get_by_label("Rules (ruler.json)")
     expect(rules).not_to_be_empty()
-    assert json.loads(rules.input_value()) == {"rules": []}
+    # The studio opened the folder with the config and rules found beside it.
+    assert json.loads(rules.input_value()) == json.loads((REPO / "ruler.sample.json").read_text())
     rule = {"if": {"trait_type": "Eyez", "value": ["Laser"]}}
     rule["then"] = {"trait_type": "Mouth", "excluded_values": ["Pipe"]}
     rules.fill(json.dumps({"rules": [rule]}))

@@ -5,8 +5,10 @@ from modules.run.stop_signals import exit_on_stop_signals
 # These imports take about half a second (`python main.py` starts here): a Ctrl-C or SIGTERM
 # meanwhile ends with one line, not a traceback or a silent kill.
 with exit_on_stop_signals():
+    import importlib.util
     import math
     import os
+    import re
     from pathlib import Path
     from typing import get_args
 
@@ -50,6 +52,12 @@ with exit_on_stop_signals():
 
 # --format names: jpeg is another name of jpg (files are written as .jpg).
 STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
+# --cluster: a scheduler's tcp://host:port (a name, IPv4 or [IPv6] host), or local:N workers.
+CLUSTER_ADDRESS = re.compile(
+    r"tcp://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})|local:(\d{1,3})"
+)
+MAX_PORT = 65_535
+MAX_LOCAL_WORKERS = 256
 
 
 @click.command("generate", cls=StopAwareCommand, context_settings=CONTEXT)
@@ -80,6 +88,14 @@ STILL_FORMATS: dict[str, StillFormat] = {"png": "png", "jpg": "jpg", "jpeg": "jp
     "--workers",
     type=click.IntRange(1, 256),
     help="Render processes [default: number of CPUs]. Output is identical for any value.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    callback=lambda ctx, param, value: _cluster_address(param, value),
+    help="Render on a Dask cluster instead: tcp://host:port of its scheduler (every worker "
+    "sees the traits and --output at the same paths), or local:N to start N worker processes "
+    "here. Output is identical to a local run.",
 )
 @click.option(
     "--format",
@@ -224,6 +240,7 @@ def generate_command(
     seed: int | None,
     start_id: int | None,
     workers: int | None,
+    cluster: str | None,
     fmt: str,
     animated_format: AnimatedFormat | None,
     png_compression: PngCompression,
@@ -263,6 +280,7 @@ def generate_command(
             output_dir=output,
             seed=seed,
             workers=workers or os.cpu_count() or 1,
+            cluster=cluster,
             encode=EncodeOptions(
                 fmt=STILL_FORMATS[fmt],
                 animated_fmt=animated_format,
@@ -304,6 +322,21 @@ def generate_command(
         return report.exit_code
 
     run_command(ctx, log_level, action, resumable=True)
+
+
+def _cluster_address(param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = CLUSTER_ADDRESS.fullmatch(value)
+    port, local = (None, None) if match is None else match.groups()
+    if not (port and 0 < int(port) <= MAX_PORT or local and 0 < int(local) <= MAX_LOCAL_WORKERS):
+        message = f"{value!r}: expected tcp://host:port of a Dask scheduler, or local:N (1-256)"
+        raise click.BadParameter(message, param=param)
+    if importlib.util.find_spec("distributed") is None:
+        raise click.ClickException(
+            '--cluster needs Dask\'s distributed: pip install -e ".[cluster]"'
+        )
+    return value
 
 
 def _finite(param: click.Parameter, value: float) -> float:

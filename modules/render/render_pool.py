@@ -152,7 +152,14 @@ def render_all(
     processor: ImageProcessor,
 ) -> Iterator[RenderResult]:
     """Results in completion order; `workers == 1` renders in this process with
-    `processor`, otherwise each worker builds its own from `settings`."""
+    `processor`, otherwise each worker builds its own from `settings`; with
+    `settings.run.cluster`, on that Dask cluster."""
+    if settings.run.cluster is not None:
+        # Imported here: distributed is optional and slow to import.
+        from modules.render.cluster import render_on_cluster
+
+        yield from render_on_cluster(jobs, settings, settings.run.cluster, resources)
+        return
     if workers == 1:
         keep_freed_buffers(settings.image_size)
         for job in jobs:

@@ -52,7 +52,8 @@ def generate(
 ) -> Report:
     """Plan and, unless a dry run, render what is missing and publish the collection;
     `on_progress` gets the number of tokens finished since its last call."""
-    if services is None and settings.workers > 1 and not settings.dry_run:
+    local_pool = settings.workers > 1 and settings.cluster is None
+    if services is None and local_pool and not settings.dry_run:
         # Stop signals stay blocked in the server and every worker it forks: Ctrl-C to the
         # process group reaches only this process, which ends the pool between tokens.
         with blocked_for_workers():
@@ -120,6 +121,8 @@ class NFTGenerator:
                 DEFAULT_IPFS_CID,
             )
         check_chains(self._chains_of(planned.spec), planned.spec.chains, settings.config_path.name)
+        if settings.cluster is not None:
+            self._check_cluster(planned.spec)
         prepare_output(settings, planned.spec.start_id)
         self._write(write_plan_state, settings.output_dir, planned.state)
         renderer = self._renderer(planned, report, on_progress)
@@ -139,6 +142,17 @@ class NFTGenerator:
         if complete and settings.preview:
             report.written_files += write_preview(settings.output_dir)
         return report
+
+    def _check_cluster(self, spec: CollectionSpec) -> None:
+        """Before anything is written: every Dask worker reads the traits and writes the output."""
+        # Imported here: distributed is optional and slow to import.
+        from modules.render.cluster import check_cluster
+
+        files = {
+            part.file for layer in spec.layers for option in layer.options for part in option.parts
+        }
+        files |= {one.image for one in spec.one_of_ones}
+        check_cluster(str(self.settings.cluster), sorted(files), self.settings.output_dir)
 
     def _unchanged(self, planned: Plan, renderer: CollectionRenderer) -> bool:
         """Whether the trait files and every token's files are still what the run used and

@@ -131,15 +131,31 @@ function table(headers, rows) {
 
 // ---- start: folders, collections, upload ----
 
+let folders = [];
+
 async function loadFolders() {
   const { data } = await api("/api/folders");
+  folders = data.folders;
   const select = $("folder-select");
   select.replaceChildren(
-    ...data.folders.map((f) =>
+    ...folders.map((f) =>
       el("option", { value: f.path }, `${f.path} (${f.layers} layers, ${f.images} images)`),
     ),
   );
-  $("folder-info").textContent = data.folders.length ? "" : "No trait folders in this workspace.";
+  $("folder-info").textContent = folders.length ? "" : "No trait folders in this workspace.";
+  showDocuments();
+}
+
+// The configs and rule files found beside the chosen folder, the first of each chosen; the
+// last choice scans the folder afresh (a guessed layer order) or uses no rules.
+function showDocuments() {
+  const folder = folders.find((f) => f.path === $("folder-select").value);
+  const options = (paths, none) => [
+    ...(paths || []).map((path) => el("option", { value: path }, path)),
+    el("option", { value: "" }, none),
+  ];
+  $("config-select").replaceChildren(...options(folder?.configs, "Scan the folder"));
+  $("ruler-select").replaceChildren(...options(folder?.rulers, "No rules"));
 }
 
 async function loadCollections() {
@@ -161,6 +177,8 @@ async function openFolder(event) {
   event.preventDefault();
   await guard("start-errors", async () => {
     const json = { traits: $("folder-select").value };
+    if ($("config-select").value) json.config_file = $("config-select").value;
+    if ($("ruler-select").value) json.ruler_file = $("ruler-select").value;
     const { data } = await api("/api/collections", { method: "POST", json });
     showCollection(data);
     say(`Opened ${data.name}`);
@@ -611,6 +629,7 @@ async function loadLedger() {
 
 function wire() {
   $("folder-form").addEventListener("submit", openFolder);
+  $("folder-select").addEventListener("change", showDocuments);
   $("upload-form").addEventListener("submit", uploadArchive);
   $("layers-form").addEventListener("submit", saveWeights);
   $("rules-form").addEventListener("submit", saveRules);
