@@ -17,6 +17,7 @@ from tests.conftest import REPO
 SUBCOMMANDS = {
     "generate",
     "reroll",
+    "serve",
     "get-traits",
     "validate",
     "rarity",
