@@ -3,18 +3,27 @@ worker in flight, each run by the same render_token as a local pool, results bac
 process that owns the run. Imported only when --cluster is used (distributed is an extra)."""
 
 import hashlib
+import logging
 import os
 import pickle
+import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import distributed
+
+# distributed logs each worker's start and stop, and a lost connection with its traceback:
+# noise beside the run's progress and summary, which report what matters (DEBUG shows it).
+if not logging.getLogger().isEnabledFor(logging.DEBUG):
+    for _name in ["distributed", *logging.root.manager.loggerDict]:
+        if _name.split(".")[0] == "distributed":  # some have their own level (client)
+            logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 from modules.errors import ConfigError, OutputError, RenderWorkerLost, TraitFileError
 from modules.render.allocator import keep_freed_buffers
@@ -50,6 +59,8 @@ def connected(address: str) -> Iterator[distributed.Client]:
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
+            # Ctrl-C to the process group is this process's to handle, as with a local pool.
+            client.run(_ignore_stop_signals)
             yield client
         return
     client = _client(address)
@@ -136,74 +147,91 @@ def render_on_cluster(
 ) -> Iterator[RenderResult]:
     """Results in completion order, each token's once; a lost scheduler, or workers that
     keep dying, raise RenderWorkerLost (the run stops resumable)."""
+    chunks = _chunks(jobs)
+    first = next(chunks, None)
+    if first is None:  # nothing to render (a finished collection resumed): no cluster
+        return
     # Workers start elsewhere: they get absolute paths.
     run = replace(settings.run, output_dir=settings.run.output_dir.absolute())
     settings = replace(settings, run=run)
-    key = hashlib.sha256(pickle.dumps(settings)).hexdigest()
-    chunks = _chunks(jobs)
     with connected(address) as client:
-        pending: dict[distributed.Future, None] = {}
+        flight = _InFlight(client, address, (settings, resources), chain([first], chunks))
         try:
-            submit = _submitter(client, chunks, key, settings, resources, pending)
-            submit(2 * max(1, sum(client.nthreads().values())))
-            while pending:
-                for future in _finished(client, pending, address):
+            flight.submit(2 * max(1, sum(client.nthreads().values())))
+            while flight.pending:
+                for future in flight.finished():
                     yield from _results(future, address)
-                    submit(1)
+                    flight.submit(1)
         finally:
-            # Ctrl-C, an error or the end: stop what is still queued.
-            with suppress(OSError, TimeoutError, CancelledError):
-                client.cancel(list(pending))
+            flight.cancel()  # Ctrl-C, an error or the end: stop what is still queued
 
 
-def _submitter(
-    client: distributed.Client,
-    chunks: Iterator[list[RenderJob]],
-    key: str,
-    settings: RenderSettings,
-    resources: ResourceManager,
-    pending: dict[distributed.Future, None],
-) -> Callable[[int], None]:
-    """A function that submits the next `count` chunks."""
+class _InFlight:
+    """The chunks submitted to the cluster whose results were not collected yet."""
 
-    def submit(count: int) -> None:
-        for chunk in islice(chunks, count):
-            future = client.submit(_render_chunk, key, settings, resources, chunk, pure=False)
-            pending[future] = None
+    def __init__(
+        self,
+        client: distributed.Client,
+        address: str,
+        task: tuple[RenderSettings, ResourceManager],
+        chunks: Iterator[list[RenderJob]],
+    ) -> None:
+        self.client, self.address, self.task, self.chunks = client, address, task, chunks
+        # Each worker keeps its layer cache while this digest of the settings is the same.
+        self.key = hashlib.sha256(pickle.dumps(task[0])).hexdigest()
+        self.pending: set[distributed.Future] = set()
 
-    return submit
-
-
-def _finished(
-    client: distributed.Client, pending: dict[distributed.Future, None], address: str
-) -> list[distributed.Future]:
-    """The futures that finished next (removed from `pending`), waiting in bounded steps so
-    a cluster left without workers stops the run instead of hanging it."""
-    while True:
-        try:
-            done, _ = distributed.wait(
-                list(pending), timeout=STALL_SECONDS, return_when="FIRST_COMPLETED"
+    def submit(self, count: int) -> None:
+        for chunk in islice(self.chunks, count):
+            settings, resources = self.task
+            future = self.client.submit(
+                _render_chunk, self.key, settings, resources, chunk, pure=False
             )
-        except TimeoutError:
-            if client.status != "running" or not client.nthreads():
-                msg = f"the Dask scheduler at {address} has no workers left"
-                raise RenderWorkerLost(msg) from None
-            continue
-        for future in done:
-            del pending[future]
-        return list(done)
+            self.pending.add(future)
+
+    def finished(self) -> set[distributed.Future]:
+        """The futures that finished next, no longer pending (so each result is collected
+        once, however often Dask ran the chunk); waits in bounded steps so a cluster left
+        without workers stops the run instead of hanging it."""
+        while True:
+            try:
+                done, _ = distributed.wait(
+                    list(self.pending), timeout=STALL_SECONDS, return_when="FIRST_COMPLETED"
+                )
+            except TimeoutError:
+                _check_workers(self.client, self.address)
+                continue
+            self.pending -= done
+            return set(done)
+
+    def cancel(self) -> None:
+        with suppress(OSError, TimeoutError, CancelledError):  # a lost scheduler
+            self.client.cancel(list(self.pending))
+
+
+def _check_workers(client: distributed.Client, address: str) -> None:
+    """Nothing finished for a while: stop when the scheduler or every worker is gone."""
+    try:
+        workers = client.status == "running" and client.nthreads()
+    except (OSError, TimeoutError):
+        raise _scheduler_lost(address) from None
+    if not workers:
+        msg = f"the Dask scheduler at {address} has no workers left"
+        raise RenderWorkerLost(msg)
+
+
+def _scheduler_lost(address: str) -> RenderWorkerLost:
+    msg = f"the Dask scheduler at {address} was lost; the tokens in flight were not written"
+    return RenderWorkerLost(msg)
 
 
 def _results(future: distributed.Future, address: str) -> list[RenderResult]:
     try:
         results: list[RenderResult] = future.result()
-    except CancelledError:
-        # Only the client cancels during a run: when it loses the scheduler.
-        msg = (
-            f"the Dask scheduler at {address} was lost; the tokens it was rendering were not "
-            "written"
-        )
-        raise RenderWorkerLost(msg) from None
+    except (CancelledError, OSError, TimeoutError):
+        # The client cancels every future when it loses the scheduler (nothing else cancels
+        # during a run); fetching a result then fails with CommClosedError, an OSError.
+        raise _scheduler_lost(address) from None
     except distributed.KilledWorker:
         msg = f"Dask workers of {address} kept dying while rendering the same tokens"
         raise RenderWorkerLost(msg) from None
@@ -218,6 +246,12 @@ def _chunks(jobs: Iterable[RenderJob]) -> Iterator[list[RenderJob]]:
 
 def _absolute(files: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(path.absolute() for path in files)
+
+
+def _ignore_stop_signals() -> None:
+    """On a worker (client.run runs it in the worker's main thread)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 # A worker's one layer cache for the run whose settings digest it is kept with (a new run
