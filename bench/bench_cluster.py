@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from bench.bench_speed import REPO, make_trait_set
+from bench.bench_speed import REPO, art_options, make_trait_set
 
 LOCAL = ("--workers", "2")
 SIMULATED_WORKERS = (1, 2, 4)
@@ -64,13 +64,7 @@ def median_rate(
 
 
 @click.command()
-@click.option(
-    "--art",
-    type=click.Choice(["textured", "flat", "illustrated"]),
-    default="textured",
-    show_default=True,
-)
-@click.option("--size", default=512, show_default=True, help="Image side in pixels.")
+@art_options
 @click.option("-n", "tokens", default=300, show_default=True, help="Tokens per run.")
 @click.option("--repeats", default=3, show_default=True, help="Runs per setting; medians kept.")
 def main(art: str, size: int, tokens: int, repeats: int) -> None:

@@ -192,14 +192,21 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def art_options(function: Callable[..., None]) -> Callable[..., None]:
+    """--art and --size: the synthetic trait set a bench renders (shared by the benches)."""
+    function = click.option("--size", default=512, show_default=True, help="Image side in pixels.")(
+        function
+    )
+    return click.option(
+        "--art",
+        type=click.Choice(["textured", "flat", "illustrated"]),
+        default="textured",
+        show_default=True,
+    )(function)
+
+
 @click.command()
-@click.option(
-    "--art",
-    type=click.Choice(["textured", "flat", "illustrated"]),
-    default="textured",
-    show_default=True,
-)
-@click.option("--size", default=512, show_default=True, help="Image side in pixels.")
+@art_options
 @click.option("-n", "tokens", default=800, show_default=True, help="Tokens per Genecator run.")
 @click.option("--naive-tokens", default=120, show_default=True, help="Tokens for the baseline.")
 @click.option("--repeats", default=3, show_default=True, help="Runs per setting; medians kept.")
