@@ -201,6 +201,10 @@ class _InFlight:
             except TimeoutError:
                 _check_workers(self.client, self.address)
                 continue
+            except CancelledError:
+                # distributed.wait raises FuturesCancelledError once the client, having
+                # lost the scheduler, cancelled every future (seen in CI under load).
+                raise _scheduler_lost(self.address) from None
             self.pending -= done
             return set(done)
 
