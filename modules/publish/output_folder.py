@@ -74,12 +74,7 @@ def prepare_output(settings: GenerationSettings, start_id: int = 1) -> tuple[Pat
         raise OutputError(msg)
     for folder in (output_dir, image_dir, metadata_dir):
         make_writable_folder(folder)
-    try:
-        for path in existing + _temp_files(output_dir):
-            path.unlink(missing_ok=True)
-    except OSError as exc:
-        msg = f"{exc.filename}: cannot remove it ({exc.strerror}); fix permissions or remove it"
-        raise OutputError(msg) from None
+    _remove(existing + _temp_files(output_dir))
     if settings.force:
         _say_what_is_left(output_dir)
     return image_dir, metadata_dir
@@ -166,6 +161,21 @@ def _entries(folder: Path) -> list[Path]:
         msg = (
             f"{folder}: cannot list it ({exc.strerror}); fix permissions or choose another --output"
         )
+        raise OutputError(msg) from None
+
+
+def remove_temp_files(output_dir: Path) -> None:
+    """Remove what interrupted atomic writes left in `output_dir` once its render is over: a
+    Dask worker killed mid-write leaves one while its tokens are rendered again elsewhere."""
+    _remove(_temp_files(output_dir))
+
+
+def _remove(paths: list[Path]) -> None:
+    try:
+        for path in paths:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        msg = f"{exc.filename}: cannot remove it ({exc.strerror}); fix permissions or remove it"
         raise OutputError(msg) from None
 
 

@@ -14,7 +14,7 @@ from modules.plan.backgrounds import background_colour
 from modules.plan.selection import Combo
 from modules.publish.checkpoint import HashLedger
 from modules.publish.metadata_manager import MetadataManager
-from modules.publish.output_folder import checked_write
+from modules.publish.output_folder import checked_write, remove_temp_files
 from modules.publish.token_verification import verify_tokens
 from modules.render.image_processor import ImageProcessor
 from modules.render.layout_stack import is_one_of_one, layout_parts
@@ -181,6 +181,8 @@ class CollectionRenderer:
                     progress.add(1)
                     if self._should_stop(result, stop):
                         break
+                else:  # every result is in and the backend closed: no writer is left
+                    remove_temp_files(settings.output_dir)
             except RenderWorkerLost as lost:
                 if stop.requested:  # Ctrl-C to the whole group also reached a worker
                     self.report.interrupted = stop.requested
