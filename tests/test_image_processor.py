@@ -222,3 +222,38 @@ def test_lossless_webp_keeps_every_pixel():
     data = encode_still(image, EncodeOptions("webp", "webp", 90, webp_lossless=True))
     assert decode(data).convert("RGBA").tobytes() == image.tobytes()
     assert data != encode(image, "webp", 90)
+
+
+def test_pillow_composites_an_opaque_frame_over_any_canvas_to_the_frame_itself():
+    """What lets an opaque full-canvas bottom layer be the canvas, not be composited onto
+    an empty one: every channel value over every backdrop alpha and colour."""
+    values = np.arange(256, dtype=np.uint8)
+    frame = np.stack(np.meshgrid(values, values, indexing="ij"), axis=-1)  # (r, g) pairs
+    frame = np.concatenate([frame, frame[..., :1], np.full((256, 256, 1), 255, np.uint8)], -1)
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        canvas = Image.fromarray(rng.integers(0, 256, (256, 256, 4), dtype=np.uint8), "RGBA")
+        piece = Image.fromarray(frame, "RGBA")
+        assert Image.alpha_composite(canvas, piece).tobytes() == piece.tobytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), translucent=st.booleans())
+def test_an_opaque_bottom_layer_gives_the_pixels_of_compositing_it_onto_an_empty_canvas(
+    seed: int, translucent: bool
+):
+    rng = np.random.default_rng(seed)
+    bottom = rng.integers(0, 256, (6, 6, 4), dtype=np.uint8)
+    bottom[..., 3] = 255
+    if translucent:  # not opaque: composited as before
+        bottom[rng.integers(0, 6), rng.integers(0, 6), 3] = rng.integers(0, 255)
+    frames = [Image.fromarray(bottom, "RGBA")]
+    frames.append(Image.fromarray(rng.integers(0, 256, (6, 6, 4), dtype=np.uint8), "RGBA"))
+    expected = Image.new("RGBA", (6, 6))
+    for frame in frames:
+        expected = Image.alpha_composite(expected, frame)
+    canvas = Image.new("RGBA", (6, 6))
+    for frame in frames:
+        canvas = Overlay.of(frame).onto(canvas)
+    assert Overlay.of(frames[0]).opaque is not translucent
+    assert canvas.tobytes() == expected.tobytes()

@@ -47,6 +47,11 @@ class Overlay:
         `canvas` itself when the overlay draws nothing."""
         if self.piece is None:
             return canvas
+        if self.opaque:
+            # Over anything, an opaque full-canvas frame composites to itself (Pillow's integer
+            # blend is exact at alpha 255): no composite onto the empty canvas. Callers never
+            # modify a composite, so the cached frame can be the result.
+            return self.piece
         if self.piece.size == canvas.size:
             return Image.alpha_composite(canvas, self.piece)
         result = canvas.copy()
