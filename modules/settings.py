@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 MAX_SEED = 2**32
 
 StillFormat = Literal["png", "jpg", "webp"]
-AnimatedFormat = Literal["gif", "webp"]
+AnimatedFormat = Literal["gif", "webp", "apng"]
 PngCompression = Literal["fast", "balanced", "small"]
 GifDither = Literal["none", "floyd-steinberg"]
 
@@ -71,7 +71,10 @@ class EncodeOptions:
         return "webp" if self.fmt == "webp" else "gif"
 
     def extension(self, animated: bool) -> str:
-        return self.animated_format if animated else self.fmt
+        if not animated:
+            return self.fmt
+        # APNG files are .png: what browsers, marketplaces and image tools take as PNG.
+        return "png" if self.animated_format == "apng" else self.animated_format
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageSequence
 
 from modules.cli.generate import generate_command as cli
 from modules.render.animation import animation_problems, output_frame_count, token_timeline
-from modules.render.encoding import EncodeOptions
+from modules.render.encoding import EncodeOptions, encode_animation
 from modules.render.image_processor import ImageProcessor
 from tests.conftest import write_json
 
@@ -114,7 +115,7 @@ def layer_files(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
-@pytest.mark.parametrize("fmt", ["gif", "webp"])
+@pytest.mark.parametrize("fmt", ["gif", "webp", "apng"])
 def test_each_output_frame_is_the_composite_of_each_layers_frame(layer_files, tmp_path, fmt):
     options = EncodeOptions("png", fmt, 90, webp_lossless=True)
     order = [layer_files[n] for n in ("bg", "blink", "spin", "hat")]
@@ -162,6 +163,43 @@ def test_opaque_black_is_not_mistaken_for_the_transparent_index(tmp_path):
     frames, _, _ = decoded_frames(io.BytesIO(data))  # type: ignore[arg-type]
     assert frames[0].getpixel((0, 0)) == (0, 0, 0, 255)
     assert frames[0].getpixel((7, 7))[3] == 0
+
+
+def moving_square_frames(art: str) -> list[Image.Image]:
+    """Four 96 px frames with a small square moving only within rows 40-48, over more colours
+    than a palette holds: a smooth gradient (fast octree is coarse there, so median cut is
+    used) or four flat colours with grain (fast octree is close: one pass over the band)."""
+    y, x = np.mgrid[0:96, 0:96]
+    if art == "gradient":
+        rgb = np.stack([x * 0.6, y * 0.6, np.full_like(x, 128.0)], -1)
+    else:
+        flat = np.array([(200, 40, 40), (30, 160, 60), (20, 40, 200), (240, 220, 90)])
+        rgb = flat[(x // 48) + 2 * (y // 48)] + np.random.default_rng(3).integers(0, 6, (96, 96, 3))
+    base = np.concatenate([rgb, np.full((96, 96, 1), 255)], -1).astype(np.uint8)
+    frames = []
+    for step in range(4):
+        pixels = base.copy()
+        pixels[40:48, 10 + 12 * step : 18 + 12 * step] = (250, 20, 20, 255)
+        frames.append(Image.fromarray(pixels, "RGBA"))
+    return frames
+
+
+@pytest.mark.parametrize("art", ["gradient", "grain"])
+@pytest.mark.parametrize("dither", ["none", "floyd-steinberg"])
+def test_gif_of_many_colours_keeps_a_small_error_and_still_rows_still(art, dither):
+    frames = moving_square_frames(art)
+    options = EncodeOptions(animated_fmt="gif", gif_dither=dither)
+    with Image.open(io.BytesIO(encode_animation(frames, [100] * 4, 0, options))) as image:
+        decoded = [np.asarray(f.convert("RGB"), np.int16) for f in ImageSequence.Iterator(image)]
+    assert len(decoded) == 4
+    exact = [np.asarray(f.convert("RGB"), np.int16) for f in frames]
+    errors = [float(np.abs(d - e).mean()) for d, e in zip(decoded, exact, strict=True)]
+    assert max(errors) < 2.0, errors  # levels of 255, per channel
+    if dither == "none":  # one pass: rows no frame changes are the same in every frame
+        for frame in decoded[1:]:
+            assert (frame[:40] == decoded[0][:40]).all()
+            assert (frame[48:] == decoded[0][48:]).all()
+        assert all((f[40:48] != decoded[0][40:48]).any() for f in decoded[1:])  # it moves
 
 
 def test_gif_duration_and_loop_options_take_effect(layer_files):
@@ -283,6 +321,27 @@ def test_animated_format_option_overrides(animated_project):
     assert run("-n", "12", "--format", "jpg", "--animated-format", "webp").exit_code == 0
     suffixes = {p.suffix for p in (animated_project / "output" / "image").iterdir()}
     assert suffixes == {".jpg", ".webp"}
+
+
+def test_apng_tokens_are_lossless_png_files_and_stills_stay_plain_png(animated_project):
+    result = run("-n", "12", "--animated-format", "apng")
+    assert result.exit_code == 0, result.output
+    kinds = set()
+    for path in sorted((animated_project / "output" / "image").iterdir()):
+        assert path.suffix == ".png"
+        metadata = json.loads(
+            (animated_project / "output" / "metadata" / f"{path.stem}.json").read_text()
+        )
+        assert metadata["image"].endswith(f"/{path.name}")
+        with Image.open(path) as image:
+            animated = bool({a["value"] for a in metadata["attributes"]} & {"Blink", "Spin"})
+            assert image.format == "PNG"
+            assert (getattr(image, "n_frames", 1) > 1) == animated
+            kinds.add(animated)
+    assert kinds == {True, False}
+    resumed = run("-n", "12", "--animated-format", "apng", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "Wrote 0 tokens" in resumed.output, resumed.output  # the APNG files were complete
 
 
 def test_animated_output_is_identical_for_any_worker_count(animated_project):

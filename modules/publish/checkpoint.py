@@ -92,7 +92,7 @@ def fingerprint(spec: CollectionSpec, settings: GenerationSettings, seed: int) -
         "animated_format": options.animated_format if animated else "-",
         "quality": str(options.quality) if formats & {"jpg", "webp"} else "-",
         "webp_lossless": str(options.webp_lossless) if "webp" in formats else "-",
-        "png_compression": options.png_compression if "png" in formats else "-",
+        "png_compression": options.png_compression if formats & {"png", "apng"} else "-",
         "animation": (
             f"{options.gif_dither}/{options.gif_duration}/{options.gif_loop}" if animated else "-"
         ),

@@ -20,7 +20,7 @@ from modules.render.image_hash import file_keccak256, with_image_hash
 # WebP is allowed the most an animation may have.
 MAX_BYTES_PER_PIXEL = 8
 MAX_FRAME_OVERHEAD = 64 * 1024
-ANIMATED_SUFFIXES = frozenset({".gif", ".webp"})
+ANIMATED_SUFFIXES = frozenset({".gif", ".webp", ".png"})  # .png: APNG
 
 
 @dataclass
