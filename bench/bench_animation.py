@@ -17,7 +17,7 @@ import json
 import random
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def main(art: str, size: int, tokens: int) -> None:
     frames = [
         [Image.fromarray(f.astype(np.uint8), "RGB").convert("RGBA") for f in t] for t in exact
     ]
-    encoders = {
+    encoders: dict[str, Callable[[Sequence[Image.Image]], bytes]] = {
         label: partial(encode_animation, durations=[DURATION] * FRAMES, loop=0, options=options)
         for label, options in FORMATS.items()
     }

@@ -3,7 +3,7 @@
 import io
 import statistics
 from collections.abc import Sequence
-from typing import assert_never
+from typing import Any, assert_never
 
 from PIL import Image, ImageChops, ImageStat
 
@@ -45,49 +45,37 @@ def encode_animation(
     frames: Sequence[Image.Image], durations: Sequence[int], loop: int, options: EncodeOptions
 ) -> bytes:
     """An animated GIF (one shared palette), animated WebP or APNG of RGBA frames."""
-    buffer = io.BytesIO()
     if options.animated_format == "apng":
         # Lossless; RGB when every frame is opaque (smaller, as for still PNG). Pillow stores
         # each frame after the first as the box that changed.
         if all(alpha_extrema(frame)[0] == 255 for frame in frames):
             frames = [frame.convert("RGB") for frame in frames]
-        frames[0].save(
-            buffer,
-            "PNG",
-            save_all=True,
-            append_images=list(frames[1:]),
-            duration=list(durations),
-            loop=loop,
-            compress_level=PILLOW_LEVELS[options.png_compression],
-        )
-        return buffer.getvalue()
+        level = PILLOW_LEVELS[options.png_compression]
+        return _animation(frames, durations, loop, "PNG", compress_level=level)
     if options.animated_format == "webp":
-        frames[0].save(
-            buffer,
-            "WEBP",
-            save_all=True,
-            append_images=list(frames[1:]),
-            duration=list(durations),
-            loop=loop,
-            quality=options.quality,
-            lossless=options.webp_lossless,
-        )
-        return buffer.getvalue()
+        quality, lossless = options.quality, options.webp_lossless
+        return _animation(frames, durations, loop, "WEBP", quality=quality, lossless=lossless)
     timing = gif_timing(durations)
     frames = [frames[index] for index, _ in timing]
     durations = [ms for _, ms in timing]
     transparent = any(alpha_extrema(f)[0] < GIF_ALPHA_CUTOFF for f in frames)
     paletted = paletted_frames(frames, transparent, DITHERS[options.gif_dither])
     extra = {"transparency": 255, "disposal": 2} if transparent else {"disposal": 1}
-    paletted[0].save(
+    return _animation(paletted, durations, loop, "GIF", optimize=False, **extra)
+
+
+def _animation(
+    frames: Sequence[Image.Image], durations: Sequence[int], loop: int, fmt: str, **params: Any
+) -> bytes:
+    buffer = io.BytesIO()
+    frames[0].save(
         buffer,
-        "GIF",
+        fmt,
         save_all=True,
-        append_images=paletted[1:],
+        append_images=list(frames[1:]),
         duration=list(durations),
         loop=loop,
-        optimize=False,
-        **extra,
+        **params,
     )
     return buffer.getvalue()
 
