@@ -5,6 +5,7 @@ is written."""
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -149,6 +150,8 @@ def test_resume_works_across_local_and_cluster_runs(project, local_run):
     resumed = generate(project, out, "-n", str(COUNT), "--resume", "--workers", "2")
     assert f"({half} already done)" in resumed.stdout
     assert digests(out) == local_run(COUNT)
+    runs = [json.loads(line) for line in (out / RUN_LOG).read_text().splitlines()]
+    assert [run["cluster"] for run in runs] == ["local:2", None]
 
     out = project / "local_then_cluster"
     generate(project, out, "-n", half, "--workers", "1")

@@ -250,6 +250,7 @@ class NFTGenerator:
                 "failures": report.failures_by_reason(),
                 "retries": report.retries,
                 "workers": self.settings.workers,
+                "cluster": self.settings.cluster,  # None: rendered by this machine's workers
                 "fingerprint": json_sha256(planned.state.fingerprint),
                 "resumed": self.settings.resume,
                 "exit_code": report.exit_code,
