@@ -41,7 +41,7 @@ CONNECT_SECONDS = 10  # to reach the scheduler, and for it to have a worker
 STALL_SECONDS = 5  # between checks that the scheduler still has workers
 CLOSE_SECONDS = 5
 # Tokens per Dask task: each task costs the scheduler a few ms, so a task should be a few
-# hundred ms of rendering (a local pool's 8 made the cluster 40 % slower than the pool); still
+# hundred ms of rendering (the local pool's 8 cost ~10 % of throughput on bench_cluster);
 # consecutive in prefix order, so prefix reuse holds within a chunk.
 CLUSTER_CHUNK = 32
 IN_FLIGHT = 3  # chunks per worker thread submitted ahead, so none waits for the next
