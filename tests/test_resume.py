@@ -31,6 +31,7 @@ SEED = "7"
 COUNT = 80
 RUN_LOG = "runs.jsonl"
 RUN_LOG_KEYS = {
+    "cluster",
     "started",
     "ended",
     "duration_s",
@@ -538,6 +539,7 @@ def test_run_log_has_one_line_per_run(project, reference, finished):
     for entry in (first, second):
         assert set(entry) == RUN_LOG_KEYS
         assert entry["seed"] == int(SEED)
+        assert entry["cluster"] is None  # this machine's workers
         assert entry["tokens_requested"] == COUNT
         assert (entry["failures"], entry["retries"], entry["exit_code"]) == ({}, 0, 0)
         assert entry["started"] <= entry["ended"]
