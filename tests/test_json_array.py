@@ -1,0 +1,28 @@
+"""The streamed JSON array is byte for byte the canonical JSON of the whole list."""
+
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modules.atomic_io import json_bytes, write_json_array
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(JSON, max_size=5))
+def test_a_streamed_array_is_the_bytes_of_the_whole_array(documents):
+    handle = io.BytesIO()
+    assert write_json_array(handle, iter(documents)) == len(documents)
+    assert handle.getvalue() == json_bytes(documents)
+    text = json.dumps(documents, sort_keys=True, indent=2, ensure_ascii=False)
+    assert handle.getvalue() == (text + "\n").encode("utf-8")
