@@ -1,14 +1,23 @@
 """Shared fixtures: tiny synthetic trait sets written to a temporary folder."""
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from PIL import Image, ImageDraw
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The suite's examples are the same in every run, so CI cannot fail on an input no earlier run
+# saw; HYPOTHESIS_PROFILE=explore draws new ones (a random run found a counted plan of 39 of
+# 40 tokens whose search runs for minutes: see the planner's open note).
+settings.register_profile("suite", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 Colour = tuple[int, int, int, int]
 # layer name -> option file name -> RGBA colour of its 8x8 image (or a ready Image)
