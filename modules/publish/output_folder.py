@@ -165,8 +165,7 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def remove_temp_files(output_dir: Path) -> None:
-    """Remove what interrupted atomic writes left in `output_dir` once its render is over: a
-    Dask worker killed mid-write leaves one while its tokens are rendered again elsewhere."""
+    """Remove what interrupted atomic writes left in `output_dir` (its writers are done)."""
     _remove(_temp_files(output_dir))
 
 

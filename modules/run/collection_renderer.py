@@ -181,8 +181,12 @@ class CollectionRenderer:
                     progress.add(1)
                     if self._should_stop(result, stop):
                         break
-                else:  # every result is in and the backend closed: no writer is left
-                    remove_temp_files(settings.output_dir)
+                else:
+                    if settings.cluster is not None:
+                        # A Dask worker killed mid-write leaves a temp file while its tokens
+                        # are rendered elsewhere (a dead local worker stops the run instead).
+                        # Every result is in and the cluster closed: no writer is left.
+                        remove_temp_files(settings.output_dir)
             except RenderWorkerLost as lost:
                 if stop.requested:  # Ctrl-C to the whole group also reached a worker
                     self.report.interrupted = stop.requested
