@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from modules.errors import CapacityError
 from modules.load.spec import CollectionSpec
+from modules.plan.bulk_draws import BulkDraws, bulk_drawable
 from modules.plan.layer_sets import set_assignment, set_models
 from modules.plan.one_of_ones import marker, placement
 from modules.plan.planner import Planner
@@ -64,6 +65,11 @@ class LayoutPlanner:
         self.tracker = tracker
         self.planners = [Planner(model, rng, tracker, *attempts) for model in models]
         self.layer_count = models[0].layer_count
+        self._bulk = (
+            BulkDraws(models[0], attempts[0])
+            if not layout.sets and bulk_drawable(models[0])
+            else None
+        )
         self.failures = Counter[str]()
 
     @property
@@ -77,8 +83,27 @@ class LayoutPlanner:
         for planner in self.planners:
             planner.failures = counts
 
-    def plan(self, count: int) -> list[Combo]:
-        return [self.next_combo() for _ in range(count)]
+    def extend(self, count: int) -> None:
+        """Plan the next `count` ids, the same as next_combo would; runs of drawn ids go
+        through a bulk draw when the model allows one, until the draws start to fail."""
+        target, bulk = len(self.tracker) + count, self._bulk
+        while len(self.tracker) < target:
+            run = 0 if bulk is None else self._bulk_run(len(self.tracker) + 1, target)
+            if bulk is not None and run:
+                added, redraws = bulk.plan(self.rng, self.tracker, run)
+                if redraws:  # a count of 0 would show in the checkpoint, unlike next_combo's
+                    self.failures["duplicate"] += redraws
+                if added:
+                    continue
+                bulk = None  # the space is nearly full: each token needs the search anyway
+            self.next_combo()
+
+    def _bulk_run(self, token_id: int, target: int) -> int:
+        """How many ids from `token_id` on a bulk draw may plan: up to the next 1-of-1."""
+        if token_id in self.layout.one_of_ones:
+            return 0
+        ahead = [i for i in self.layout.one_of_ones if token_id < i <= target]
+        return min(ahead, default=target + 1) - token_id
 
     def next_combo(self) -> Combo:
         token_id = len(self.tracker) + 1

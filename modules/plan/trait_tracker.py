@@ -2,9 +2,12 @@
 
 import struct
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import combinations
 from typing import overload
+
+import numpy as np
+import numpy.typing as npt
 
 from modules.plan.selection import Combo
 
@@ -40,6 +43,27 @@ class PlannedCombos(Sequence[Combo]):
 
     def __iter__(self) -> Iterator[Combo]:
         return iter(()) if self._record is None else self._record.iter_unpack(self._records)
+
+    def as_array(self) -> npt.NDArray[np.int16]:
+        """One row per token, one column per layer, without copying the records."""
+        layers = 0 if self._record is None else self._record.size // 2
+        return np.frombuffer(self._records, dtype="<i2").reshape(len(self), layers)
+
+
+def value_counts(combos: Sequence[Combo], layer_count: int) -> list[Counter[int]]:
+    """Per layer, how many of `combos` hold each value (ABSENT included)."""
+    if isinstance(combos, PlannedCombos):
+        table = combos.as_array()
+    else:
+        table = np.array(combos, dtype=np.int16).reshape(len(combos), layer_count)
+    counts = []
+    for column in table.T.astype(np.int64):
+        lowest = int(column.min(initial=0))  # ABSENT, or a 1-of-1's marker
+        occurrences = np.bincount(column - lowest)
+        values = np.flatnonzero(occurrences)
+        found = zip((values + lowest).tolist(), occurrences[values].tolist(), strict=True)
+        counts.append(Counter(dict(found)))
+    return counts
 
 
 class TraitTracker:
@@ -78,6 +102,10 @@ class TraitTracker:
     def is_taken(self, combo: Combo) -> bool:
         return self._record is not None and self._record.pack(*combo) in self._taken
 
+    def taken_among(self, records: Iterable[bytes]) -> set[bytes]:
+        """The packed combinations (as extend_records takes them) that are already taken."""
+        return self._taken.intersection(records)
+
     def similar_count(self, key: Combo) -> int:
         return self._similar[key]
 
@@ -100,6 +128,16 @@ class TraitTracker:
         assert self._record is not None
         self._order += self._record.pack(*combo)
         self._hold(combo)
+
+    def extend_records(self, records: Sequence[bytes], layer_count: int) -> None:
+        """Add packed combinations known to be new, for a tracker with no limit or floor (a
+        bulk draw's): no per-combination checks."""
+        if self.similar_limit is not None or self.min_difference > 1:
+            raise ValueError("a tracker with a similarity limit or floor adds one by one")
+        if self._record is None:
+            self._record = struct.Struct(f"<{layer_count}h")
+        self._order += b"".join(records)
+        self._taken.update(records)
 
     def reserve(self, combo: Combo) -> None:
         """Mark a combination as taken without giving it a token (a 1-of-1's own traits)."""

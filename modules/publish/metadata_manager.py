@@ -28,6 +28,7 @@ from modules.plan.distribution import Cell
 from modules.plan.layout import TokenLayout
 from modules.plan.one_of_ones import attribute_combo, marker_index
 from modules.plan.selection import ABSENT, Combo
+from modules.plan.trait_tracker import value_counts
 from modules.publish.csv_files import csv_bytes
 from modules.publish.one_of_one_metadata import one_of_one_document
 from modules.publish.opensea_extras import with_extras
@@ -132,8 +133,9 @@ class MetadataManager:
         rows = []
         combos, in_sets = self._counted(combos)
         total = max(len(combos), 1)
+        layer_counts = value_counts(combos, len(self.spec.layers))
         for index, layer in enumerate(self.spec.layers):
-            counts = Counter(combo[index] for combo in combos)
+            counts = layer_counts[index]
             present = layer.presence / MAX_RARITY * in_sets[index]
             weight_sum = sum(option.weight for option in layer.options)
             values = [

@@ -90,8 +90,7 @@ def make_plan(spec: CollectionSpec, tracker: TraitTracker, settings: GenerationS
         _plan_counts(spec, shape, quotas, rng, tracker, settings.num_tokens)
     planner = _planner(shape, rng, tracker, settings)
     planner.failures = redraws
-    for _ in range(settings.num_tokens - len(tracker)):
-        planner.next_combo()
+    planner.extend(settings.num_tokens - len(tracker))
     rerolls = [] if saved is None else saved.rerolls  # in order, for a rebuild
     state = PlanState(
         current, seed, rng.getstate(), tracker.combos, dict(planner.failures), rerolls
@@ -208,7 +207,7 @@ def _restore(
             if quotas and not len(tracker):  # a counted plan is made whole at once
                 _plan_counts(spec, shape, quotas, planner.rng, tracker, count)
             else:
-                planner.plan(count - len(tracker))
+                planner.extend(count - len(tracker))
 
         if not _replanned(saved, plan_to, reroller, tracker):
             problem = f"its tokens are not the ones seed {seed} plans from these inputs"
