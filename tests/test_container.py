@@ -3,6 +3,7 @@ real container for a fake and checks that the run went through the fake."""
 
 import dataclasses
 import json
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,10 @@ class RecordingTracker(TraitTracker):
     def add(self, combo: Combo) -> None:
         self.added.append(combo)
         super().add(combo)
+
+    def extend_records(self, records: Sequence[bytes], layer_count: int) -> None:
+        self.added += [struct.unpack(f"<{layer_count}h", record) for record in records]
+        super().extend_records(records, layer_count)
 
 
 def test_the_planner_records_tokens_in_the_given_tracker(settings):

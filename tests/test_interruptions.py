@@ -190,6 +190,24 @@ def test_a_stop_signal_inside_set_name_still_exits_130(capfd):
     assert capfd.readouterr().err == "Interrupted (SIGINT); files already written are complete.\n"
 
 
+def signal_and_drop_the_exit(signum: int) -> None:
+    try:
+        os.kill(os.getpid(), signum)
+        time.sleep(1)  # the handler runs here
+    except SystemExit:
+        pass  # what PyObject_HasAttr's PyErr_Clear does to it
+
+
+def test_a_stop_signal_whose_exit_is_dropped_still_exits_130(capfd):
+    """C code that clears errors can drop the SystemExit raised mid-import; the guard's end
+    raises it again."""
+    with pytest.raises(SystemExit) as stopped, exit_on_stop_signals():
+        signal_and_drop_the_exit(signal.SIGTERM)
+
+    assert stopped.value.code == 130
+    assert capfd.readouterr().err == "Interrupted (SIGTERM); files already written are complete.\n"
+
+
 def test_the_first_ctrl_c_stops_within_a_second_and_resume_matches(project, reference, tmp_path):
     out = tmp_path / "out"
     process = start(command(project, out), tmp_path / "logs")

@@ -12,7 +12,7 @@ from modules.constants import MAX_RARITY
 from modules.plan.selection import ABSENT, SelectionModel
 from modules.plan.trait_tracker import TraitTracker
 
-CHUNK_TOKENS = 1 << 14  # candidates drawn per numpy pass: a few MB of doubles at 8 layers
+CHUNK_TOKENS = 1 << 13  # candidates per numpy pass: under 1 MB of doubles at 8 layers
 _TWO_26, _TWO_53 = 67108864.0, 9007199254740992.0
 Doubles = npt.NDArray[np.float64]
 

@@ -57,9 +57,9 @@ def value_counts(combos: Sequence[Combo], layer_count: int) -> list[Counter[int]
     else:
         table = np.array(combos, dtype=np.int16).reshape(len(combos), layer_count)
     counts = []
-    for column in table.T.astype(np.int64):
+    for column in table.T:
         lowest = int(column.min(initial=0))  # ABSENT, or a 1-of-1's marker
-        occurrences = np.bincount(column - lowest)
+        occurrences = np.bincount(column.astype(np.int64) - lowest)
         values = np.flatnonzero(occurrences)
         found = zip((values + lowest).tolist(), occurrences[values].tolist(), strict=True)
         counts.append(Counter(dict(found)))

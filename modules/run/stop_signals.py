@@ -38,15 +38,27 @@ def interrupted_line(name: str, resumable: bool) -> str:
 def exit_on_stop_signals() -> Iterator[None]:
     """Before a command starts work (half a second of imports and option parsing): a stop
     signal ends the process with one line and exit 130, not a traceback or a silent kill."""
-    with _handling(_exit):
-        try:
-            yield
-        except RuntimeError as error:
-            # Python 3.11 wraps what a descriptor's __set_name__ raises in RuntimeError, so a
-            # signal landing while an import defines a dataclass field arrives wrapped.
-            if isinstance(error.__cause__, SystemExit):
-                raise error.__cause__ from None
-            raise
+    received: list[int] = []
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        _exit(signum, frame)
+
+    try:
+        with _handling(handle):
+            try:
+                yield
+            except RuntimeError as error:
+                # Python 3.11 wraps what a descriptor's __set_name__ raises in RuntimeError, so
+                # a signal landing while an import defines a dataclass field arrives wrapped.
+                if isinstance(error.__cause__, SystemExit):
+                    raise error.__cause__ from None
+                raise
+    finally:
+        # C code that clears errors (PyObject_HasAttr, say) can drop the SystemExit raised in
+        # the middle of an import: the CI saw a run go on after its line was printed.
+        if received:
+            raise SystemExit(EXIT_INTERRUPTED)
 
 
 @contextmanager
