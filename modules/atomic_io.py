@@ -1,16 +1,18 @@
 """The single atomic-write helper: a final path never holds a partial file."""
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from modules.canonical_json import canonical_json
+
 # Temp files are named for Genecator and their writer's process, so a later run removes its own
 # stale ones (left by a killed process) and never a user's `.tmp-` file.
 TEMP_PREFIX = ".tmp-genecator-"
 TEMP_NAME = re.compile(rf"{re.escape(TEMP_PREFIX)}[0-9]+-.+")
+WRITE_BATCH = 1 << 20  # bytes of a streamed JSON array gathered per write
 
 
 def no_follow_opener(path: str, flags: int) -> int:
@@ -53,22 +55,38 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
 
 def json_bytes(document: Any) -> bytes:
     """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
+    return canonical_json(document) + b"\n"
 
 
-def write_json_array(handle: IO[bytes], documents: Iterable[Any]) -> int:
+def write_json_array(handle: IO[bytes], documents: Iterable[Any], depth: int = 0) -> int:
     """Stream `documents` as one JSON array, byte for byte as json_bytes(list) would write it
-    (so memory stays flat in the array's length); returns how many were written."""
-    count = 0
+    (so memory stays flat in the array's length), or as it stands `depth` levels into a
+    document (no final newline then); returns how many were written."""
+    inner = b"\n" + b"  " * (depth + 1)
+    count, pending, size = 0, [b"["], 1
     for document in documents:
-        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
         # JSON text has no empty line, so this is textwrap.indent at a sixth of its time.
-        text = "  " + text.replace("\n", "\n  ")
-        handle.write(((",\n" if count else "[\n") + text).encode("utf-8"))
-        count += 1
-    handle.write(b"\n]\n" if count else b"[]\n")
+        text = canonical_json(document).replace(b"\n", inner)
+        pending += (b"," + inner if count else inner, text)
+        count, size = count + 1, size + len(text) + len(inner) + 1
+        if size >= WRITE_BATCH:  # one write per megabyte, not per document
+            handle.write(b"".join(pending))
+            pending, size = [], 0
+    pending.append(b"\n" + b"  " * depth + b"]" if count else b"]")
+    handle.write(b"".join(pending) + (b"" if depth else b"\n"))
     return count
+
+
+def write_json_streamed(handle: IO[bytes], document: dict[str, Any], key: str) -> None:
+    """`document` as json_bytes writes it, its (long) array `document[key]` streamed."""
+    head, found, tail = canonical_json({**document, key: []}).partition(
+        b"\n  " + canonical_json(key) + b": []"
+    )
+    if not found:
+        raise ValueError(f"{key!r} is not a key of the document")
+    handle.write(head + b"\n  " + canonical_json(key) + b": ")
+    write_json_array(handle, document[key], depth=1)
+    handle.write(tail + b"\n")
 
 
 def atomic_write_json(path: Path, document: Any, durable: bool = True) -> None:

@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modules.atomic_io import json_bytes, write_json_array
+from modules.atomic_io import json_bytes, write_json_array, write_json_streamed
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 JSON = st.recursive(
@@ -26,3 +26,12 @@ def test_a_streamed_array_is_the_bytes_of_the_whole_array(documents):
     assert handle.getvalue() == json_bytes(documents)
     text = json.dumps(documents, sort_keys=True, indent=2, ensure_ascii=False)
     assert handle.getvalue() == (text + "\n").encode("utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), JSON, max_size=4), st.text(max_size=6), st.lists(JSON))
+def test_a_document_with_a_streamed_array_is_the_bytes_of_the_whole_document(document, key, items):
+    document = {**document, key: items}
+    handle = io.BytesIO()
+    write_json_streamed(handle, document, key)
+    assert handle.getvalue() == json_bytes(document)

@@ -4,6 +4,7 @@ import copy
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,26 @@ class MetadataManager:
         bound.layout = layout
         return bound
 
+    @cached_property
+    def _animated_options(self) -> tuple[tuple[int, frozenset[int]], ...]:
+        """The layers with animated options, and which: a still collection has none to test."""
+        layers = (
+            (index, frozenset(i for i, option in enumerate(layer.options) if option.animated))
+            for index, layer in enumerate(self.spec.layers)
+        )
+        return tuple((index, options) for index, options in layers if options)
+
+    @cached_property
+    def _attributes(self) -> tuple[tuple[dict[str, Any], ...], ...]:
+        """Per layer, each option's attribute, built once for every token's metadata."""
+        return tuple(
+            tuple(attribute(layer, option) for option in layer.options)
+            for layer in self.spec.layers
+        )
+
     def is_animated(self, combo: Combo) -> bool:
         # a 1-of-1 (a marker combination: every value below ABSENT) is a still image
-        return any(
-            value >= 0 and layer.options[value].animated
-            for layer, value in zip(self.spec.layers, combo, strict=True)
-        )
+        return any(combo[index] in options for index, options in self._animated_options)
 
     def public_id(self, index: int) -> int:
         """The public token id of plan index `index` (1..N): what names its files."""
@@ -121,9 +136,10 @@ class MetadataManager:
         attributes = []
         layers = self.spec.layers
         order = range(len(layers)) if order is None else order
-        for layer, value in ((layers[i], combo[i]) for i in order):
+        for index in order:
+            layer, value = layers[index], combo[index]
             if value != ABSENT:
-                attributes.append(attribute(layer, layer.options[value]))
+                attributes.append(dict(self._attributes[index][value]))  # a copy each token
             elif layer.none_value is not None:
                 attributes.append({"trait_type": layer.label, "value": layer.none_value})
         return attributes

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from modules.atomic_io import atomic_write_json
+from modules.atomic_io import atomic_write, write_json_streamed
 from modules.constants import PROVENANCE
 from modules.digests import sha256_hex
 from modules.errors import CollectionError
@@ -70,4 +70,6 @@ def _token_entries(
 
 def write_provenance_document(output_dir: Path, document: dict[str, Any]) -> None:
     """Write a provenance document atomically as `output_dir`/provenance.json."""
-    atomic_write_json(output_dir / PROVENANCE, document)
+    atomic_write(
+        output_dir / PROVENANCE, lambda handle: write_json_streamed(handle, document, "images")
+    )
