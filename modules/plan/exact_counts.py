@@ -4,7 +4,7 @@ combinations that either finds one meeting every count, cap and limit or proves 
 import random
 from collections import Counter
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import combinations, islice
 
 from modules.plan.capacity import Budget, BudgetExceeded, assignments
 from modules.plan.quotas import Quotas
@@ -26,13 +26,17 @@ def exact_counted(
 ) -> list[Combo] | None:
     """`tokens` distinct combinations meeting the counts, in a seeded order; None when none
     exist. Raises BudgetExceeded when the search would cost more than `budget`."""
+    if tokens > MAX_TOKENS:
+        raise BudgetExceeded
     order = range(model.layer_count)
-    candidates = [
+    found_combos = (
         combo
         for chosen in assignments(model, order, {}, budget)
         if (combo := tuple(chosen[layer] for layer in order)) not in reserved
-    ]
-    if len(candidates) > MAX_CANDIDATES or tokens > MAX_TOKENS:
+    )
+    # one past the limit is enough to know: a large model is not enumerated to the budget
+    candidates = list(islice(found_combos, MAX_CANDIDATES + 1))
+    if len(candidates) > MAX_CANDIDATES:
         raise BudgetExceeded
     search = _Search(model, quotas, tokens, candidates, budget)
     found = search.run()
