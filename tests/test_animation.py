@@ -202,6 +202,49 @@ def test_gif_of_many_colours_keeps_a_small_error_and_still_rows_still(art, dithe
         assert all((f[40:48] != decoded[0][40:48]).any() for f in decoded[1:])  # it moves
 
 
+def gif_error(data: bytes, frames: list[Image.Image]) -> float:
+    """Mean absolute difference per RGB channel of the decoded GIF frames from `frames`."""
+    with Image.open(io.BytesIO(data)) as image:
+        decoded = [np.asarray(f.convert("RGB"), np.int16) for f in ImageSequence.Iterator(image)]
+    exact = [np.asarray(f.convert("RGB"), np.int16) for f in frames]
+    return float(np.mean([np.abs(d - e).mean() for d, e in zip(decoded, exact, strict=True)]))
+
+
+def test_a_gif_of_noisy_art_is_as_close_as_median_cut_over_every_pixel():
+    """Textured art defeats fast octree; the sampled, refined palette must not lose to the
+    full median cut it replaces."""
+    rng = np.random.default_rng(5)
+    ys, xs = np.mgrid[0:256, 0:256]  # a gradient with grain, like painted art; 65,536 pixels
+    rgb = np.stack([xs * 0.7 + 30, ys * 0.6 + 40, (xs + ys) * 0.3 + 20], -1)
+    noise = np.clip(rgb + rng.normal(0, 14, (256, 256, 3)), 0, 255).astype(np.uint8)
+    frames = []
+    for step in range(4):
+        pixels = noise.copy()
+        pixels[120:140, 10 + 40 * step : 50 + 40 * step] = (250, 20, 20)
+        frames.append(Image.fromarray(pixels, "RGB").convert("RGBA"))
+    data = encode_animation(frames, [100] * 4, 0, EncodeOptions(animated_fmt="gif"))
+    strip = Image.new("RGB", (256, 1024))
+    for index, frame in enumerate(frames):
+        strip.paste(frame.convert("RGB"), (0, 256 * index))
+    palette = strip.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    full = [f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    buffer = io.BytesIO()
+    full[0].save(buffer, "GIF", save_all=True, append_images=full[1:], duration=100, loop=0)
+    assert gif_error(data, frames) <= gif_error(buffer.getvalue(), frames)
+
+
+@pytest.mark.parametrize("dither", ["none", "floyd-steinberg"])
+def test_a_gif_of_at_most_256_colours_is_exact(dither):
+    levels = np.arange(250)
+    colours = np.stack([levels, 255 - levels, (levels * 7) % 256], -1).astype(np.uint8)
+    base = colours[np.arange(100 * 100) % 250].reshape(100, 100, 3)
+    frames = [
+        Image.fromarray(np.roll(base, step * 3, axis=1), "RGB").convert("RGBA") for step in range(4)
+    ]
+    options = EncodeOptions(animated_fmt="gif", gif_dither=dither)
+    assert gif_error(encode_animation(frames, [100] * 4, 0, options), frames) == 0
+
+
 def test_gif_duration_and_loop_options_take_effect(layer_files):
     options = EncodeOptions("png", "gif", 90, gif_duration=70, gif_loop=2)
     data = ImageProcessor(16, 8).render([layer_files["blink"], layer_files["spin"]], SIZE, options)
