@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from modules.errors import CapacityError
 from modules.load.spec import CollectionSpec
-from modules.plan.counted_plan import plan_counted
+from modules.plan.counted import CountedPlanner
+from modules.plan.counted_plan import SHORT_REPAIR_VISITS, plan_counted
 from modules.plan.quotas import quota_problems, quotas_from_spec
 from modules.plan.selection import ABSENT, model_from_spec
 from tests.plan_helpers import (
@@ -157,3 +158,23 @@ def test_counts_hold_together_with_a_similarity_floor():
     for a, b in combinations(combos, 2):
         assert sum(x != y for x, y in zip(a, b, strict=True)) >= 2
     assert not [c for c in combos if broken_rules(spec, dict(enumerate(c)))]
+
+
+def test_a_small_collection_the_repair_does_not_settle_soon_goes_to_the_exact_search(
+    monkeypatch,
+):
+    """Here the repair cannot meet the counts; the exact search settles 10 tokens at once, so
+    the repair must not spend its full budget (seconds) first."""
+    rules = [rule(2, [2], 0, [0, 1, 2]), rule(1, [0], 0, [0, 1, 2])]
+    counts = {(0, 1): 2, (1, 0): 3, (1, ABSENT): 7, (0, 2): 2}
+    spec = with_counts(make_spec([[2, 2, 4], [2], [3, 4, 4]], [2, 3, 5], rules=rules), counts)
+    visits = []
+    mend = CountedPlanner._mend
+    monkeypatch.setattr(
+        CountedPlanner, "_mend", lambda self, token: visits.append(token) or mend(self, token)
+    )
+    combos = plan(spec, 10, seed=2)
+    assert len(combos) == len(set(combos)) == 10
+    got = Counter((layer, value) for combo in combos for layer, value in enumerate(combo))
+    assert {key: got[key] for key in counts} == counts
+    assert 0 < len(visits) <= SHORT_REPAIR_VISITS

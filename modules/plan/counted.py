@@ -60,6 +60,8 @@ class CountedPlanner:
         self.holders: dict[tuple[int, int], list[int]] = {}
         self.spot: list[dict[int, int]] = []  # per token, its place in each holders list
         self.unmet: list[int] = []
+        self._bad: list[int] = []  # tokens the repair still has to visit, and its visits left
+        self._visits = 0
 
     def _shares(self, model: SelectionModel, layer: int) -> dict[int, float]:
         """Configured chances of the layer's uncounted values, normalised among them."""
@@ -76,10 +78,14 @@ class CountedPlanner:
 
     # -- drawing ---------------------------------------------------------------------------
 
-    def plan(self) -> list[Combo]:
+    def plan(self, visits: int | None = None) -> list[Combo]:
+        """Draw every token, then repair: all the visits its budget allows, or at most
+        `visits` of them (repair() goes on with the rest, exactly as if never paused)."""
         for model in self.models:
             self._place(self._draw_token(model))
-        self._repair()
+        self._bad = [token for token in range(self.tokens) if self.is_bad(token)]
+        self._visits = MIN_VISITS + VISITS_PER_TOKEN * len(self._bad)
+        self.repair(visits)
         return [tuple(combo) for combo in self.combos]
 
     def _draw_token(self, model: SelectionModel) -> list[int]:
@@ -240,11 +246,13 @@ class CountedPlanner:
 
     # -- repair ----------------------------------------------------------------------------
 
-    def _repair(self) -> None:
-        bad = [token for token in range(self.tokens) if self.is_bad(token)]
-        visits = MIN_VISITS + VISITS_PER_TOKEN * len(bad)
-        while bad and visits > 0:
-            visits -= 1
+    def repair(self, visits: int | None = None) -> None:
+        """Up to `visits` more repair visits (by default every one left); `unmet` then lists
+        the tokens still bad."""
+        bad = self._bad
+        stop = 0 if visits is None else max(0, self._visits - visits)
+        while bad and self._visits > stop:
+            self._visits -= 1
             token = bad.pop(int(self.rng.random() * len(bad)))
             if not self.is_bad(token):
                 continue

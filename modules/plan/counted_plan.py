@@ -8,9 +8,11 @@ from modules.errors import CapacityError
 from modules.load.spec import CollectionSpec
 from modules.plan.capacity import Budget, BudgetExceeded
 from modules.plan.counted import CountedPlanner
-from modules.plan.exact_counts import exact_counted
+from modules.plan.exact_counts import MAX_TOKENS, exact_counted
 from modules.plan.quotas import Quotas, value_name
 from modules.plan.selection import Combo, SelectionModel
+
+SHORT_REPAIR_VISITS = 200  # repair visits before a small collection goes to the exact search
 
 
 def plan_counted(
@@ -23,10 +25,14 @@ def plan_counted(
     """Every generated token's combination with the counts exact, or CapacityError naming what
     the repair could not resolve."""
     planner = CountedPlanner(models, quotas, rng, reserved)
-    combos = planner.plan()
+    single = len({id(model) for model in models}) == 1
+    # A small collection the repair does not settle soon goes to the exact search, which
+    # settles it in well under a second, instead of after the repair's seconds of visits.
+    small = single and len(models) <= MAX_TOKENS
+    combos = planner.plan(SHORT_REPAIR_VISITS if small else None)
     if not planner.unmet:
         return combos
-    if len({id(model) for model in models}) == 1:  # small and one layer set: settle it exactly
+    if single:  # one layer set: settle it exactly if it is small enough
         try:
             exact = exact_counted(models[0], quotas, len(models), rng, reserved, Budget())
         except BudgetExceeded:
@@ -39,6 +45,9 @@ def plan_counted(
                 "and limits (searched exhaustively); relax the counts or rules, or change -n"
             )
             raise CapacityError(msg)
+        planner.repair()  # too many candidates to search: the repair's other visits
+        if not planner.unmet:
+            return [tuple(combo) for combo in planner.combos]
     msg = (
         f"the counts could not be met together with the rules and limits: "
         f"{len(planner.unmet)} of {len(combos)} generated tokens still conflict, e.g. "
