@@ -56,7 +56,7 @@ layer_shapes = st.lists(
 
 
 @given(layer_shapes, st.integers(0, 99), st.data())
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_bulk_plans_are_the_plans_drawn_one_by_one(shapes, seed, data):
     model = make_model([w for w, _ in shapes], [p for _, p in shapes])
     assert bulk_drawable(model)
@@ -72,7 +72,7 @@ def test_bulk_plans_are_the_plans_drawn_one_by_one(shapes, seed, data):
 @pytest.mark.parametrize("presence", [5, 3])
 def test_a_large_plan_over_many_chunks_is_the_one_drawn_one_by_one(presence):
     model = make_model([[1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2]] * 6, [5, presence] * 3)
-    bulk, one_by_one = _plans(model, TokenLayout(), 11, 60_000, (100, 10))
+    bulk, one_by_one = _plans(model, TokenLayout(), 11, 30_000, (100, 10))
     assert bulk == one_by_one
     assert bulk[2]["duplicate"] > 0  # the run met duplicates, so the redraw count is checked
 

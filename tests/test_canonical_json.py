@@ -34,7 +34,7 @@ def reference(document):
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(DOCUMENTS)
 def test_canonical_json_is_what_json_dumps_writes(document):
     assert canonical_json(document) == reference(document)

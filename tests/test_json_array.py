@@ -28,7 +28,7 @@ def test_a_streamed_array_is_the_bytes_of_the_whole_array(documents):
     assert handle.getvalue() == (text + "\n").encode("utf-8")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.dictionaries(st.text(max_size=6), JSON, max_size=4), st.text(max_size=6), st.lists(JSON))
 def test_a_document_with_a_streamed_array_is_the_bytes_of_the_whole_document(document, key, items):
     document = {**document, key: items}
