@@ -90,6 +90,7 @@ def test_value_counts_count_every_value_of_every_layer():
     combos = [*tracker.combos, marker(0, 2)]
     expected = [Counter(combo[layer] for combo in combos) for layer in range(2)]
     assert value_counts(combos, 2) == expected
+    assert value_counts([], 2) == value_counts(TraitTracker((), None).combos, 2) == [Counter()] * 2
     assert value_counts(tracker.combos, 2) == [
         Counter(combo[layer] for combo in tracker.combos) for layer in range(2)
     ]

@@ -72,6 +72,7 @@ class BulkDraws:
         added = redraws = 0
         while added < count:
             draws = min(count - added, CHUNK_TOKENS)
+            # a little over the expected length, so one buffer seldom falls short of `draws`
             doubles = next_doubles(rng, math.ceil(draws * self._mean_length * 1.05) + 64)
             records, ends = self._candidates(doubles)
             new, skipped, used = self._take(tracker, records, ends, count - added)
@@ -102,7 +103,7 @@ class BulkDraws:
         return values.tobytes(), position.tolist()
 
     def _starts(self, doubles: Doubles) -> npt.NDArray[np.int64]:
-        """Where each draw begins: every `longest` doubles when no layer is optional, else
+        """Where each draw begins: every layer-count doubles when no layer is optional, else
         the chain of draw ends, from each position's own draw length."""
         size = len(doubles)
         if all(presence is None for presence, _, _ in self._layers):

@@ -52,6 +52,8 @@ class PlannedCombos(Sequence[Combo]):
 
 def value_counts(combos: Sequence[Combo], layer_count: int) -> list[Counter[int]]:
     """Per layer, how many of `combos` hold each value (ABSENT included)."""
+    if not len(combos):
+        return [Counter() for _ in range(layer_count)]
     if isinstance(combos, PlannedCombos):
         table = combos.as_array()
     else:

@@ -56,7 +56,7 @@ def exit_on_stop_signals() -> Iterator[None]:
                 raise
     finally:
         # C code that clears errors (PyObject_HasAttr, say) can drop the SystemExit raised in
-        # the middle of an import: the CI saw a run go on after its line was printed.
+        # the middle of an import: a loaded test run saw a run go on after its line was printed.
         if received:
             raise SystemExit(EXIT_INTERRUPTED)
 
