@@ -35,3 +35,14 @@ def test_a_document_with_a_streamed_array_is_the_bytes_of_the_whole_document(doc
     handle = io.BytesIO()
     write_json_streamed(handle, document, key)
     assert handle.getvalue() == json_bytes(document)
+
+
+def test_an_array_of_many_batches_is_the_bytes_of_the_whole_array():
+    documents = [{"name": f"#{i}", "attributes": [{"value": i}], "e": None} for i in range(700)]
+    documents[300]["score"] = 1.5e-05  # one batch whose text orjson and json write differently
+    handle = io.BytesIO()
+    assert write_json_array(handle, iter(documents)) == 700
+    assert handle.getvalue() == json_bytes(documents)
+    streamed = io.BytesIO()
+    write_json_streamed(streamed, {"a": 1, "images": documents, "z": []}, "images")
+    assert streamed.getvalue() == json_bytes({"a": 1, "images": documents, "z": []})
