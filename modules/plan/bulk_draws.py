@@ -1,6 +1,7 @@
-"""Many tokens at once for models whose draws are independent (no rules, priority layers,
-similarity limit or floor): the same combinations, redraw counts and RNG state as Planner's
-draws one by one, because numpy computes Python's own random() stream in bulk."""
+"""Many tokens at once for models without priority layers, a similarity limit or floor, whose
+rules never leave a layer without an option or require one: the same combinations, redraw
+counts and RNG state as Planner's draws one by one, because numpy computes Python's own
+random() stream in bulk."""
 
 import math
 import random
@@ -18,13 +19,18 @@ Doubles = npt.NDArray[np.float64]
 
 
 def bulk_drawable(model: SelectionModel) -> bool:
-    """Whether every draw of a token is one pass over the layers that nothing else shapes."""
-    return (
-        not model.conflicts
-        and not model.priority
-        and model.similar_limit is None
-        and model.min_difference <= 1
-    )
+    """Whether every draw is one pass over the layers in trait order whose length only the
+    presence draws decide: rules may narrow a layer's options but never empty them (some
+    option no earlier value blocks) nor require a layer (that redraws its absence)."""
+    if model.priority or model.similar_limit is not None or model.min_difference > 1:
+        return False
+    for layer, blockers in enumerate(model.blockers):
+        earlier = [options for (other, _), options in blockers.items() if other < layer]
+        if any(ABSENT in options for options in blockers.values()):
+            return False
+        if set().union(*earlier) >= set(range(len(model.weights[layer]))):
+            return False
+    return True
 
 
 def _generator(rng: random.Random) -> np.random.MT19937:
@@ -62,6 +68,16 @@ class BulkDraws:
             (presence, np.array(bounds, dtype=np.float64), total)
             for _, presence, bounds, total, _, _ in model.rest_steps
         ]
+        self._weights = [np.array(weights, dtype=np.float64) for weights in model.weights]
+        # per layer, the earlier (layer, value) pairs that block some of its options, and which
+        self._blockers = [
+            [
+                (other, value, _mask(options, len(model.weights[layer])))
+                for (other, value), options in sorted(blockers.items())
+                if other < layer
+            ]
+            for layer, blockers in enumerate(model.blockers)
+        ]
         self._mean_length = sum(
             1 if presence is None else 1 + presence / MAX_RARITY for presence, _, _ in self._layers
         )
@@ -87,20 +103,35 @@ class BulkDraws:
         where each ends; a draw that would run past the buffer is left for the next one."""
         starts = self._starts(doubles)
         position = starts.copy()
-        columns = []
-        for presence, bounds, total in self._layers:
-            if presence is None:
-                columns.append(np.searchsorted(bounds, doubles[position] * total, side="right"))
+        columns: list[npt.NDArray[np.int64]] = []
+        for layer, (presence, bounds, total) in enumerate(self._layers):
+            present = np.ones(len(starts), dtype=bool)
+            if presence is not None:
+                present = doubles[position] * MAX_RARITY < presence
                 position += 1
-                continue
-            present = doubles[position] * MAX_RARITY < presence
             column = np.full(len(starts), ABSENT, dtype=np.int64)
-            drawn = doubles[position[present] + 1] * total
-            column[present] = np.searchsorted(bounds, drawn, side="right")
+            drawn = doubles[position[present]]
+            blocked = self._blocked(layer, columns, present)
+            if blocked is None:
+                column[present] = np.searchsorted(bounds, drawn * total, side="right")
+            else:
+                column[present] = _weighted_among(self._weights[layer], ~blocked, drawn)
             columns.append(column)
-            position += 1 + present
+            position += present
         values = np.stack(columns, axis=1).astype("<i2")
         return values.tobytes(), position.tolist()
+
+    def _blocked(
+        self, layer: int, columns: list[npt.NDArray[np.int64]], present: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.bool_] | None:
+        """Per present draw, the options of `layer` the earlier values block; None when no
+        rule touches the layer (the plain bisection then)."""
+        if not self._blockers[layer]:
+            return None
+        blocked = np.zeros((int(present.sum()), len(self._weights[layer])), dtype=bool)
+        for other, value, options in self._blockers[layer]:
+            blocked[columns[other][present] == value] |= options
+        return blocked
 
     def _starts(self, doubles: Doubles) -> npt.NDArray[np.int64]:
         """Where each draw begins: every layer-count doubles when no layer is optional, else
@@ -139,3 +170,22 @@ class BulkDraws:
         last = int(new[count - 1])
         tracker.extend_records([draws[i] for i in new[:count].tolist()], len(self._layers))
         return count, last + 1 - count, ends[last]
+
+
+def _mask(options: frozenset[int], count: int) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(count, dtype=bool)
+    mask[sorted(options)] = True
+    return mask
+
+
+def _weighted_among(
+    weights: Doubles, allowed: npt.NDArray[np.bool_], drawn: Doubles
+) -> npt.NDArray[np.int64]:
+    """Per row, an option by weight among the allowed ones, as weighted_index picks it from
+    the running sums of the allowed weights: blocked options add exact zeros to the sums, so
+    the first sum above the draw is an allowed option's; one rounding up to the total takes
+    the last allowed option."""
+    sums = np.cumsum(weights * allowed, axis=1)
+    chosen = (sums <= (drawn * sums[:, -1])[:, None]).sum(axis=1)
+    last = allowed.shape[1] - 1 - np.argmax(allowed[:, ::-1], axis=1)
+    return np.minimum(chosen, last)
