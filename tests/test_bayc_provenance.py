@@ -40,6 +40,8 @@ def bayc_hash(digests: list[str]) -> str:
 def test_the_hash_is_bayc_s_over_the_original_order() -> None:
     assert combined_hash(DIGESTS) == bayc_hash(DIGESTS)
     assert combined_hash(DIGESTS[::-1]) != bayc_hash(DIGESTS)
+    many = [hashlib.sha256(b"%d" % i).hexdigest() for i in range(10_000)]  # several batches
+    assert combined_hash(many) == bayc_hash(many)
 
 
 @pytest.mark.parametrize("starting_index", [0, 1, 3])

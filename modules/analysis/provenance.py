@@ -25,5 +25,6 @@ def write_provenance(output_dir: Path, starting_index: int = 0) -> Path:
     """Write `output_dir`/provenance.json (hashing every image) and return its path; a missing
     or damaged image leaves the previous file as it was."""
     path = output_dir / PROVENANCE
-    write_output(path, json_bytes(provenance(output_dir, starting_index)))
+    document = provenance(output_dir, starting_index)
+    write_output(path, json_bytes({**document, "images": list(document["images"])}))
     return path
