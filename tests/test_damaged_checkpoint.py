@@ -332,7 +332,8 @@ def test_finishing_removes_only_the_chunks_and_keeps_what_others_put_there(proje
 def test_an_image_larger_than_any_encoding_is_rendered_over_unread(project, out, collection):
     """A regular file at a token path is Genecator's to overwrite; one too large to be an
     image it wrote is not even read (a multi-GB file would otherwise be loaded whole)."""
-    (out / "image" / "5.png").write_bytes(b"\0" * (max_image_bytes((SIZE, SIZE), ".png") + 1))
+    too_large = max_image_bytes((SIZE, SIZE), animated=False) + 1
+    (out / "image" / "5.png").write_bytes(b"\0" * too_large)
     result = resume(project, out)
     assert result.returncode == 0, result.stderr
     assert f"Wrote 1 tokens ({COUNT - 1} already done)" in result.stdout

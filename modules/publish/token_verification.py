@@ -20,7 +20,6 @@ from modules.render.image_hash import file_keccak256, with_image_hash
 # WebP is allowed the most an animation may have.
 MAX_BYTES_PER_PIXEL = 8
 MAX_FRAME_OVERHEAD = 64 * 1024
-ANIMATED_SUFFIXES = frozenset({".gif", ".webp", ".png"})  # .png: APNG
 
 
 @dataclass
@@ -33,22 +32,24 @@ class Verification:
 
 
 def verify_tokens(
-    expected: Iterable[tuple[int, str, str, dict[str, Any]]],
+    expected: Iterable[tuple[int, bool, str, str, dict[str, Any]]],
     hashes: dict[int, str],
     image_dir: Path,
     metadata_dir: Path,
     image_size: tuple[int, int],
     image_hash: bool = False,
 ) -> Verification:
-    """Check planned tokens (plan index, image and metadata file names, metadata). An image is
+    """Check planned tokens (plan index, whether animated, image and metadata file names,
+    metadata). An image is
     complete only when it matches the hash recorded when it was written: one no hash vouches
     for (written after the last checkpoint, or copied there) is rendered again, which costs at
     most a checkpoint's worth of tokens. Its metadata file must then hold exactly the expected
     document, else only that is rewritten (so changed metadata settings or a new CID never cost
     a re-render). With `image_hash`, the expected metadata has the image's Keccak-256."""
     found = Verification()
-    for token_id, image_file, metadata_file, metadata in expected:
-        digest = _image_digest(image_dir / image_file, hashes.get(token_id), image_size)
+    for token_id, animated, image_file, metadata_file, metadata in expected:
+        bound = max_image_bytes(image_size, animated)
+        digest = _image_digest(image_dir / image_file, hashes.get(token_id), bound)
         if digest is None:
             found.todo.append(token_id)
             continue
@@ -60,11 +61,11 @@ def verify_tokens(
     return found
 
 
-def max_image_bytes(image_size: tuple[int, int], suffix: str) -> int:
+def max_image_bytes(image_size: tuple[int, int], animated: bool) -> int:
     """The largest file Genecator encodes at this size; a larger one at a token path is
     someone else's file, rendered over without being read."""
     width, height = image_size
-    frames = MAX_OUTPUT_FRAMES if suffix in ANIMATED_SUFFIXES else 1
+    frames = MAX_OUTPUT_FRAMES if animated else 1
     return frames * (MAX_BYTES_PER_PIXEL * width * height + MAX_FRAME_OVERHEAD)
 
 
@@ -80,9 +81,9 @@ def _holds(path: Path, expected: bytes) -> bool:
         raise _unreadable(path, exc) from None
 
 
-def _image_digest(path: Path, recorded: str | None, image_size: tuple[int, int]) -> str | None:
+def _image_digest(path: Path, recorded: str | None, bound: int) -> str | None:
     size = regular_file_size(path, "an image", OutputError)
-    if recorded is None or size is None or size > max_image_bytes(image_size, path.suffix):
+    if recorded is None or size is None or size > bound:
         return None
     try:
         digest = file_sha256(path)  # streamed: an animated token may be hundreds of MB

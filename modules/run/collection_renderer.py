@@ -139,6 +139,7 @@ class CollectionRenderer:
             (
                 (
                     i,
+                    metadata.is_animated(combos[i - 1]),
                     metadata.image_file(i, combos[i - 1]),
                     metadata.metadata_file(i),
                     metadata.token_metadata(i, combos[i - 1], self.seed),
