@@ -1,5 +1,6 @@
 """Canonical JSON text (sorted keys, two-space indent, UTF-8, no trailing newline): what
-json.dumps writes, by orjson wherever its bytes are the same, at about 15x the speed."""
+json.dumps writes, by orjson wherever its bytes are the same: 4.5 instead of 46 µs for a token's
+metadata, most of it the scan for text orjson writes differently."""
 
 import json
 import re

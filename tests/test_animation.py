@@ -167,8 +167,8 @@ def test_opaque_black_is_not_mistaken_for_the_transparent_index(tmp_path):
 
 def moving_square_frames(art: str) -> list[Image.Image]:
     """Four 96 px frames with a small square moving only within rows 40-48, over more colours
-    than a palette holds: a smooth gradient (fast octree is coarse there, so median cut is
-    used) or four flat colours with grain (fast octree is close: one pass over the band)."""
+    than a palette holds: a smooth gradient (fast octree is coarse there, so the refined median
+    cut is used) or four flat colours with grain (fast octree is close)."""
     y, x = np.mgrid[0:96, 0:96]
     if art == "gradient":
         rgb = np.stack([x * 0.6, y * 0.6, np.full_like(x, 128.0)], -1)

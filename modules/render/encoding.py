@@ -175,8 +175,8 @@ def _mean_palette(quantized: Image.Image, pixels: np.ndarray, colours: int) -> I
     """The palette of `quantized` with each used entry moved to the mean of its pixels."""
     indexes = np.asarray(quantized).reshape(-1)
     counts = np.bincount(indexes, minlength=256)[:256]
-    entries = np.array((quantized.getpalette() or [])[: 256 * 3], dtype=np.float64)
-    entries = np.resize(entries, (256, 3)) if entries.size else np.zeros((256, 3))
+    # _padded palettes: always 256 entries
+    entries = np.array((quantized.getpalette() or [])[: 256 * 3], dtype=np.float64).reshape(256, 3)
     used = counts > 0
     for channel in range(3):
         sums = np.bincount(indexes, weights=pixels[:, channel], minlength=256)[:256]
