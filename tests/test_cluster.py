@@ -253,3 +253,20 @@ def test_without_distributed_cluster_is_one_error_line(monkeypatch):
     assert error_lines(result) == [
         'Error: --cluster needs Dask\'s distributed: pip install -e ".[cluster]"'
     ]
+
+
+def profiling(dask_worker) -> bool:
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_the_workers_of_a_local_cluster_run_without_the_stack_profiler():
+    from modules.render.cluster import connected
+
+    # The profiler samples the render thread every 10 ms, holding the GIL (bench_cluster).
+    with (
+        distributed.LocalCluster(n_workers=1, processes=True, dashboard_address=None) as own,
+        distributed.Client(own) as client,
+    ):
+        assert list(client.run(profiling).values()) == [True]
+    with connected("local:1") as client:
+        assert list(client.run(profiling).values()) == [False]

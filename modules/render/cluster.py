@@ -16,6 +16,7 @@ from dataclasses import replace
 from itertools import chain, islice
 from pathlib import Path
 
+import dask
 import distributed
 
 # distributed logs each worker's start and stop, and a lost connection with its traceback:
@@ -45,6 +46,10 @@ CLOSE_SECONDS = 5
 # consecutive in prefix order, so prefix reuse holds within a chunk.
 CLUSTER_CHUNK = 32
 IN_FLIGHT = 3  # chunks per worker thread submitted ahead, so none waits for the next
+# Dask's worker profiler takes the GIL every 10 ms to walk the render thread's stack: 10-20 %
+# of a 512 px token (bench_cluster). Off in the clusters Genecator starts; the README says
+# how to start the workers of a cluster of one's own without it.
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 TRAITS_HINT = "every worker needs the traits at the same path"
 OUTPUT_HINT = "every worker needs the output folder at the same path"
 
@@ -58,6 +63,7 @@ def connected(address: str) -> Iterator[distributed.Client]:
     if address.startswith(LOCAL):
         workers = int(address.removeprefix(LOCAL))
         with (
+            dask.config.set(LOCAL_WORKER_CONFIG),
             distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
